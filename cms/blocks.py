@@ -22,6 +22,7 @@ class HeadingBlock(blocks.StructBlock):
 
     class Meta:
         icon = "title"
+        template = "blocks/heading.html"
         label = _("Heading")
 
 
@@ -37,6 +38,7 @@ class CaptionedImageBlock(blocks.StructBlock):
 
     class Meta:
         icon = "image"
+        template = "blocks/captioned_image.html"
         label = _("Image")
 
 
@@ -46,6 +48,7 @@ class QuoteBlock(blocks.StructBlock):
 
     class Meta:
         icon = "openquote"
+        template = "blocks/quote.html"
         label = _("Quote")
 
 
@@ -57,6 +60,7 @@ class AttachmentBlock(blocks.StructBlock):
 
     class Meta:
         icon = "doc-full"
+        template = "blocks/attachment.html"
         label = _("Attachment")
 
 

@@ -146,6 +146,8 @@ class NewsPage(ReadableSlugMixin, Page):
         # Date-based: readable, ASCII (shared links survive WeChat and e-mail),
         # and stable because it is generated once.
         date = self.date or local_today()
+        if isinstance(date, str):  # set in code before the model cleaned it
+            date = datetime.date.fromisoformat(date)
         if isinstance(date, datetime.datetime):
             date = date.date()
         return date.isoformat()

@@ -12,14 +12,23 @@ from news.models import Category, NewsIndexPage, NewsPage
 from yearbook.models import AnnualReportPage, ChronicleCategory, ChronicleEntryPage, KeyFigure, YearbookIndexPage
 
 
-class HomePageFactory(wagtail_factories.PageFactory):
+class LibraryPageFactory(wagtail_factories.PageFactory):
+    """Leaves the slug empty, as an editor does: the page generates it."""
+
+    slug = ""
+
+    class Meta:
+        abstract = True
+
+
+class HomePageFactory(LibraryPageFactory):
     title = "首页"
 
     class Meta:
         model = HomePage
 
 
-class NewsIndexPageFactory(wagtail_factories.PageFactory):
+class NewsIndexPageFactory(LibraryPageFactory):
     title = "工作动态"
 
     class Meta:
@@ -35,7 +44,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
 
-class NewsPageFactory(wagtail_factories.PageFactory):
+class NewsPageFactory(LibraryPageFactory):
     title = factory.Sequence(lambda n: f"乾县图书馆举办阅读推广活动{n}")
     date = datetime.date(2020, 4, 23)
     digest = "世界读书日当天,图书馆在第一人民广场举行户外阅读推广活动。"
@@ -44,14 +53,14 @@ class NewsPageFactory(wagtail_factories.PageFactory):
         model = NewsPage
 
 
-class YearbookIndexPageFactory(wagtail_factories.PageFactory):
+class YearbookIndexPageFactory(LibraryPageFactory):
     title = "年报"
 
     class Meta:
         model = YearbookIndexPage
 
 
-class AnnualReportPageFactory(wagtail_factories.PageFactory):
+class AnnualReportPageFactory(LibraryPageFactory):
     title = factory.LazyAttribute(lambda o: f"{o.year}年乾县图书馆工作年报")
     year = 2020
     date = datetime.date(2022, 8, 26)
@@ -69,7 +78,7 @@ class KeyFigureFactory(factory.django.DjangoModelFactory):
         model = KeyFigure
 
 
-class ChronicleEntryPageFactory(wagtail_factories.PageFactory):
+class ChronicleEntryPageFactory(LibraryPageFactory):
     title = factory.Sequence(lambda n: f"大事记{n}")
     text = "<p>党员干部深入社区开展疫情群防群控工作。</p>"
     sequence_number = factory.Sequence(lambda n: n + 1)

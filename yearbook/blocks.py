@@ -22,6 +22,7 @@ class ReportItemBlock(blocks.StructBlock):
 
     class Meta:
         icon = "list-ol"
+        template = "blocks/report_item.html"
         label = _("Numbered item")
 
 
@@ -39,6 +40,7 @@ class ReportSectionBlock(blocks.StructBlock):
 
     class Meta:
         icon = "folder-open-1"
+        template = "blocks/report_section.html"
         label = _("Section")
 
 

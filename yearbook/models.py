@@ -300,18 +300,21 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.sort_date = self.compute_sort_date()
-        return super().save(*args, **kwargs)
-
-    def full_clean(self, *args, **kwargs):
-        # sort_date is derived; fill it before validation so the field's own
-        # "required" check passes whenever the date parts are valid.
+    def _fill_sort_date(self):
         try:
             self.sort_date = self.compute_sort_date()
         except (TypeError, ValueError, KeyError):
             pass  # clean() reports which part of the date is missing or impossible
+
+    def full_clean(self, *args, **kwargs):
+        # sort_date is derived; fill it before validation so the field's own
+        # "required" check passes whenever the date parts are valid.
+        self._fill_sort_date()
         return super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        self._fill_sort_date()
+        return super().save(*args, **kwargs)
 
 
 class ChronicleEntryRelatedPage(Orderable):
