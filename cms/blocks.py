@@ -33,7 +33,9 @@ class CaptionedImageBlock(blocks.StructBlock):
         label=_("Alt text"),
         required=False,
         max_length=250,
-        help_text=_("Describe the image for readers who cannot see it; leave empty to use the image's own description."),
+        help_text=_(
+            "Describe the image for readers who cannot see it; leave empty to use the image's own description."
+        ),
     )
 
     class Meta:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import TitleFieldPanel
 
 
 class LibraryPageForm(WagtailAdminPageForm):
@@ -22,8 +23,7 @@ class LibraryPageForm(WagtailAdminPageForm):
         if "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = _(
-                "The last part of the page's web address. Leave it empty and it is "
-                "generated when the page is saved."
+                "The last part of the page's web address. Leave it empty and it is generated when the page is saved."
             )
         if self.parent_page is not None and not self.instance.pk:
             # Lets the page generate its slug while the form validates.
@@ -59,3 +59,12 @@ class ReadableSlugMixin:
 def local_today():
     """Today's date in the site's time zone (Asia/Shanghai), not UTC."""
     return timezone.localdate()
+
+
+def title_panel_without_slug_sync():
+    """The title field for pages whose slug is not made from the title.
+
+    The admin's script would otherwise copy the title into the slug as the
+    editor types, replacing the date- or number-based slug the page generates.
+    """
+    return TitleFieldPanel("title", targets=[])

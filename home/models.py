@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, TabbedInterface, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
@@ -101,9 +101,7 @@ class HomePageFeaturedPage(Orderable):
     """A page featured on the home page, in the editor's order."""
 
     home_page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_pages")
-    page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
-    )
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+")
     label = models.CharField(
         _("label"), max_length=100, blank=True, help_text=_("Shown instead of the page title when given.")
     )
@@ -195,9 +193,7 @@ class OpeningHours(Orderable):
     opens = models.TimeField(_("opens at"), null=True, blank=True)
     closes = models.TimeField(_("closes at"), null=True, blank=True)
     closed = models.BooleanField(_("closed all day"), default=False)
-    note = models.CharField(
-        _("note"), max_length=100, blank=True, help_text=_("E.g. the rooms open in this session.")
-    )
+    note = models.CharField(_("note"), max_length=100, blank=True, help_text=_("E.g. the rooms open in this session."))
 
     panels = [
         FieldRowPanel([FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes"), FieldPanel("closed")]),

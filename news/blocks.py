@@ -3,7 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from cms.blocks import AttachmentBlock, CaptionedImageBlock, HeadingBlock, QuoteBlock, embed_block, paragraph_block, table_block
+from cms.blocks import (
+    AttachmentBlock,
+    CaptionedImageBlock,
+    HeadingBlock,
+    QuoteBlock,
+    embed_block,
+    paragraph_block,
+    table_block,
+)
 
 
 class NewsBodyBlock(blocks.StreamBlock):

@@ -13,7 +13,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.pages import ReadableSlugMixin, local_today
+from cms.pages import ReadableSlugMixin, local_today, title_panel_without_slug_sync
 from news.blocks import NewsBodyBlock
 
 # WeChat's own limit for an article digest; kept here so a digest written in the
@@ -120,7 +120,8 @@ class NewsPage(ReadableSlugMixin, Page):
         index.FilterField("date"),
     ]
 
-    content_panels = Page.content_panels + [
+    content_panels = [
+        title_panel_without_slug_sync(),
         MultiFieldPanel(
             [
                 FieldPanel("date"),
@@ -157,9 +158,7 @@ class NewsPageRelatedPage(Orderable):
     """A page shown as related to a news item, in the editor's order."""
 
     news_page = ParentalKey(NewsPage, on_delete=models.CASCADE, related_name="related_pages")
-    page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
-    )
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+")
 
     panels = [FieldPanel("page")]
 

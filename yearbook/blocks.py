@@ -12,11 +12,12 @@ from cms.blocks import CaptionedImageBlock, paragraph_block, table_block
 
 
 class ReportItemBlock(blocks.StructBlock):
-    number = blocks.CharBlock(
-        label=_("Number"), max_length=10, required=False, help_text=_("E.g. 1, 2 or 一是, 二是.")
-    )
+    number = blocks.CharBlock(label=_("Number"), max_length=10, required=False, help_text=_("E.g. 1, 2 or 一是, 二是."))
     lead = blocks.CharBlock(
-        label=_("Lead phrase"), max_length=200, required=False, help_text=_("The phrase the item opens with, e.g. 网络服务.")
+        label=_("Lead phrase"),
+        max_length=200,
+        required=False,
+        help_text=_("The phrase the item opens with, e.g. 网络服务."),
     )
     text = paragraph_block()
 

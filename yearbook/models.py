@@ -1,6 +1,7 @@
 """Annual reports (工作年报) and their chronicles (大事记)."""
 
 import calendar
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.pages import ReadableSlugMixin, local_today
+from cms.pages import ReadableSlugMixin, local_today, title_panel_without_slug_sync
 from yearbook.blocks import ReportBodyBlock
 
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
@@ -54,7 +55,8 @@ class AnnualReportPage(ReadableSlugMixin, Page):
         index.FilterField("year"),
     ]
 
-    content_panels = Page.content_panels + [
+    content_panels = [
+        title_panel_without_slug_sync(),
         FieldRowPanel([FieldPanel("year"), FieldPanel("date")]),
         FieldPanel("summary"),
         FieldPanel("body"),
@@ -78,9 +80,7 @@ class AnnualReportPage(ReadableSlugMixin, Page):
         if self.pk:
             siblings = siblings.exclude(pk=self.pk)
         if siblings.exists():
-            raise ValidationError(
-                {"year": _("This yearbook already has a report for %(year)s.") % {"year": self.year}}
-            )
+            raise ValidationError({"year": _("This yearbook already has a report for %(year)s.") % {"year": self.year}})
 
     def chronicle_entries(self):
         """This report's chronicle entries (live or not), in chronological order."""
@@ -93,9 +93,7 @@ class KeyFigure(Orderable):
     report = ParentalKey(AnnualReportPage, on_delete=models.CASCADE, related_name="key_figures")
     label = models.CharField(_("label"), max_length=100, help_text=_("What is counted, e.g. 读者活动."))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    unit = models.CharField(
-        _("unit"), max_length=10, blank=True, help_text=_("E.g. 次, 人次, 课时, 期, 个.")
-    )
+    unit = models.CharField(_("unit"), max_length=10, blank=True, help_text=_("E.g. 次, 人次, 课时, 期, 个."))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     panels = [FieldRowPanel([FieldPanel("label"), FieldPanel("value"), FieldPanel("unit")]), FieldPanel("note")]
@@ -229,7 +227,8 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
 
     search_fields = Page.search_fields + [index.SearchField("text"), index.FilterField("year")]
 
-    content_panels = Page.content_panels + [
+    content_panels = [
+        title_panel_without_slug_sync(),
         FieldPanel("text"),
         FieldRowPanel([FieldPanel("sequence_number"), FieldPanel("category")]),
         MultiFieldPanel(
@@ -301,10 +300,9 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
             raise ValidationError(errors)
 
     def _fill_sort_date(self):
-        try:
+        # clean() reports which part of the date is missing or impossible.
+        with contextlib.suppress(TypeError, ValueError, KeyError):
             self.sort_date = self.compute_sort_date()
-        except (TypeError, ValueError, KeyError):
-            pass  # clean() reports which part of the date is missing or impossible
 
     def full_clean(self, *args, **kwargs):
         # sort_date is derived; fill it before validation so the field's own
@@ -321,9 +319,7 @@ class ChronicleEntryRelatedPage(Orderable):
     """A page related to a chronicle entry (e.g. the news item about the event)."""
 
     entry = ParentalKey(ChronicleEntryPage, on_delete=models.CASCADE, related_name="related_pages")
-    page = models.ForeignKey(
-        "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+"
-    )
+    page = models.ForeignKey("wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="+")
 
     panels = [FieldPanel("page")]
 

@@ -99,7 +99,9 @@ def set_up(apps, schema_editor):
         root.save(update_fields=["numchild"])
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
-            Site.objects.create(hostname="localhost", port=80, root_page_id=home.pk, is_default_site=True, site_name="图书馆")
+            Site.objects.create(
+                hostname="localhost", port=80, root_page_id=home.pk, is_default_site=True, site_name="图书馆"
+            )
         else:
             site.root_page_id = home.pk
             site.site_name = site.site_name or "图书馆"

@@ -98,7 +98,9 @@ def test_editor_cannot_publish_directly(editor_client, news_index):
 
 
 def test_chinese_title_publishes_in_one_click(reviewer_client, news_index):
-    data = create_form_data(reviewer_client, news_index, title="我馆与兴平市图书馆开通馆际互借服务", slug="", date="2020-12-10")
+    data = create_form_data(
+        reviewer_client, news_index, title="我馆与兴平市图书馆开通馆际互借服务", slug="", date="2020-12-10"
+    )
     data["action-publish"] = "1"
     response = reviewer_client.post(f"/admin/pages/add/news/newspage/{news_index.pk}/", data)
     assert response.status_code == 302, [str(m) for m in get_messages(response.wsgi_request)]
@@ -143,7 +145,9 @@ def test_editor_cannot_open_site_settings(editor_client, reviewer_client, home_p
     response = editor_client.get(url, follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert "library_name" not in response.content.decode()
-    assert "抱歉" in " ".join(str(m) for m in get_messages(response.wsgi_request)) or "权限" in response.content.decode()
+    assert (
+        "抱歉" in " ".join(str(m) for m in get_messages(response.wsgi_request)) or "权限" in response.content.decode()
+    )
     # The reviewer (馆长) may edit them.
     response = reviewer_client.get(url)
     assert response.status_code == 200

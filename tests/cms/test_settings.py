@@ -59,7 +59,11 @@ def test_database_url_selects_the_database():
 
 def test_without_broker_celery_runs_tasks_in_process():
     result = run_manage(
-        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)", CELERY_BROKER_URL=""
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)",
+        CELERY_BROKER_URL="",
     )
     assert result.stdout.strip() == "True", result.stderr
     result = run_manage(

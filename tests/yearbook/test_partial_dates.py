@@ -67,7 +67,9 @@ def test_duplicate_sequence_number_is_rejected(report):
 def entry_form(client, report, **fields):
     url = f"/admin/pages/add/yearbook/chronicleentrypage/{report.pk}/"
     data = admin_form_data(client, url, ChronicleEntryPage, title="大事记", slug="", **fields)
-    data["text"] = '{"blocks":[{"key":"a","type":"unstyled","depth":0,"text":"开通馆际互借服务","inlineStyleRanges":[],"entityRanges":[]}],"entityMap":{}}'
+    data["text"] = (
+        '{"blocks":[{"key":"a","type":"unstyled","depth":0,"text":"开通馆际互借服务","inlineStyleRanges":[],"entityRanges":[]}],"entityMap":{}}'
+    )
     data["action-publish"] = "1"
     return url, data
 

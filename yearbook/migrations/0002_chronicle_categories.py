@@ -2,7 +2,14 @@
 
 from django.db import migrations
 
-CATEGORIES = [("党建", "dangjian"), ("业务", "yewu"), ("活动", "huodong"), ("荣誉", "rongyu"), ("培训", "peixun"), ("其他", "qita")]
+CATEGORIES = [
+    ("党建", "dangjian"),
+    ("业务", "yewu"),
+    ("活动", "huodong"),
+    ("荣誉", "rongyu"),
+    ("培训", "peixun"),
+    ("其他", "qita"),
+]
 
 
 def add_categories(apps, schema_editor):
