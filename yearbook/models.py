@@ -15,7 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.pages import ReadableSlugMixin, local_today, title_panel_without_slug_sync
+from cms.pages import LibraryPageForm, ReadableSlugMixin, local_today, title_panel_without_slug_sync
 from yearbook.blocks import ReportBodyBlock
 
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
@@ -178,8 +178,24 @@ YEAR_PART_SORT_DATES = {
 }
 
 
+class ChronicleEntryForm(LibraryPageForm):
+    """A new entry starts in its report's year, numbered after the last entry."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parent = self.parent_page.specific if self.parent_page is not None else None
+        if not self.instance.pk and isinstance(parent, AnnualReportPage):
+            last = ChronicleEntryPage.objects.child_of(parent).aggregate(models.Max("sequence_number"))
+            defaults = {"year": parent.year, "sequence_number": (last["sequence_number__max"] or 0) + 1}
+            for name, value in defaults.items():
+                if self.initial.get(name) is None:
+                    self.initial[name] = value
+
+
 class ChronicleEntryPage(ReadableSlugMixin, Page):
     """One entry of a year's chronicle (大事记), possibly with a partial date."""
+
+    base_form_class = ChronicleEntryForm
 
     text = RichTextField(_("entry text"), features=["bold", "italic", "link"])
     sequence_number = models.PositiveIntegerField(

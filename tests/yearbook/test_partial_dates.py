@@ -105,3 +105,11 @@ def test_partial_date_entry_publishes_from_the_admin(report, reviewer_client):
     entry = ChronicleEntryPage.objects.get()
     assert entry.live
     assert (entry.sort_date, entry.date_text, entry.slug) == (datetime.date(2020, 1, 1), "年初", "entry-1")
+
+
+def test_new_entry_form_starts_in_the_reports_year_with_the_next_number(report, reviewer_client):
+    ChronicleEntryPageFactory(parent=report, sequence_number=12)
+    response = reviewer_client.get(f"/admin/pages/add/yearbook/chronicleentrypage/{report.pk}/")
+    form = response.context["form"]
+    assert form.initial["year"] == 2020
+    assert form.initial["sequence_number"] == 13
