@@ -70,6 +70,24 @@ def paragraph_block():
     return blocks.RichTextBlock(label=_("Paragraph"), features=PARAGRAPH_FEATURES, icon="pilcrow")
 
 
+class NumberedItemBlock(blocks.StructBlock):
+    """A numbered point of a report or notice: "1.网络服务。…" or "一是…"."""
+
+    number = blocks.CharBlock(label=_("Number"), max_length=10, required=False, help_text=_("E.g. 1, 2 or 一是, 二是."))
+    lead = blocks.CharBlock(
+        label=_("Lead phrase"),
+        max_length=200,
+        required=False,
+        help_text=_("The phrase the item opens with, e.g. 网络服务."),
+    )
+    text = paragraph_block()
+
+    class Meta:
+        icon = "list-ol"
+        template = "blocks/numbered_item.html"
+        label = _("Numbered item")
+
+
 def table_block():
     return TableBlock(label=_("Table"), table_options={"startRows": 3, "startCols": 3})
 

@@ -39,13 +39,15 @@ class ReadableSlugMixin:
         """The slug to use before de-duplication; page types override this."""
         return slugify(self.title or "", allow_unicode=True)
 
-    def full_clean(self, *args, **kwargs):
+    def _set_core_field_defaults(self):
+        # Wagtail's hook that fills the slug before both full validation and the
+        # minimal validation of drafts saved in code.
         parent = self.get_parent() if self.path else getattr(self, "_cached_parent_obj", None)
         if not self.slug and parent is not None:
             base = self.get_slug_base()
             if base:
                 self.slug = self.unique_slug(base, parent)
-        return super().full_clean(*args, **kwargs)
+        super()._set_core_field_defaults()
 
     def unique_slug(self, base, parent):
         """`base`, or `base-2`, `base-3`… whichever is free among `parent`'s children."""

@@ -7,6 +7,7 @@ from cms.blocks import (
     AttachmentBlock,
     CaptionedImageBlock,
     HeadingBlock,
+    NumberedItemBlock,
     QuoteBlock,
     embed_block,
     paragraph_block,
@@ -17,6 +18,7 @@ from cms.blocks import (
 class NewsBodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = paragraph_block()
+    item = NumberedItemBlock()
     image = CaptionedImageBlock()
     table = table_block()
     quote = QuoteBlock()

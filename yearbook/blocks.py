@@ -8,28 +8,12 @@ each item has its number, a lead phrase and its text, so the structure is data.
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from cms.blocks import CaptionedImageBlock, paragraph_block, table_block
-
-
-class ReportItemBlock(blocks.StructBlock):
-    number = blocks.CharBlock(label=_("Number"), max_length=10, required=False, help_text=_("E.g. 1, 2 or 一是, 二是."))
-    lead = blocks.CharBlock(
-        label=_("Lead phrase"),
-        max_length=200,
-        required=False,
-        help_text=_("The phrase the item opens with, e.g. 网络服务."),
-    )
-    text = paragraph_block()
-
-    class Meta:
-        icon = "list-ol"
-        template = "blocks/report_item.html"
-        label = _("Numbered item")
+from cms.blocks import CaptionedImageBlock, NumberedItemBlock, paragraph_block, table_block
 
 
 class ReportSectionContentBlock(blocks.StreamBlock):
     paragraph = paragraph_block()
-    item = ReportItemBlock()
+    item = NumberedItemBlock()
     image = CaptionedImageBlock()
     table = table_block()
 

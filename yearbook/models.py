@@ -228,6 +228,17 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
         blank=True,
         help_text=_("The date as the source wrote it, e.g. 年初 or 4、5月份."),
     )
+    end_date = models.DateField(
+        _("last day"),
+        null=True,
+        blank=True,
+        help_text=_("For an event over several days, e.g. 10月27日—10月29日."),
+    )
+    source_text = models.TextField(
+        _("source sentence"),
+        blank=True,
+        help_text=_("The sentence of the report this entry was proposed from, for the editor to check."),
+    )
     sort_date = models.DateField(_("sort date"), editable=False, db_index=True)
     category = models.ForeignKey(
         ChronicleCategory,
@@ -252,11 +263,13 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
                 FieldPanel("date_precision"),
                 FieldRowPanel([FieldPanel("year"), FieldPanel("month"), FieldPanel("day")]),
                 FieldPanel("year_part"),
+                FieldPanel("end_date"),
                 FieldPanel("date_text"),
             ],
             heading=_("Date"),
         ),
         InlinePanel("related_pages", label=_("Related page"), heading=_("Related pages")),
+        FieldPanel("source_text", read_only=True),
     ]
 
     class Meta:
@@ -303,6 +316,8 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
                     "month": self.month,
                     "days": last_day,
                 }
+        if not errors and self.end_date and self.end_date < self.compute_sort_date():
+            errors["end_date"] = _("The last day cannot be before the first day.")
         parent = self.get_parent() if self.path else getattr(self, "_cached_parent_obj", None)
         if parent is not None and self.sequence_number:
             siblings = ChronicleEntryPage.objects.child_of(parent).filter(sequence_number=self.sequence_number)
