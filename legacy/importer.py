@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
@@ -132,8 +133,12 @@ def import_file(file_path, options: ImportOptions, root=None) -> ImportResult:
     legacy.old_path = old_path_for(file_path, Path(root or file_path.parent), options.base_url, legacy)
     if legacy.old_path:
         source = legacy.old_path if not options.base_url else options.base_url.rstrip("/") + legacy.old_path
-    with transaction.atomic():
-        return import_page(legacy, options, source)
+    try:
+        with transaction.atomic():
+            return import_page(legacy, options, source)
+    except ValidationError as error:
+        # E.g. a page the editors changed so that it no longer validates; the rest goes on.
+        return ImportResult(source=source, status="failed", reason="; ".join(error.messages))
 
 
 def import_page(legacy: LegacyPage, options: ImportOptions, source: str) -> ImportResult:

@@ -224,3 +224,21 @@ def test_column_option_chooses_the_column(home_page, tmp_path):
     run_import(page, "--column", "活动预告")
     assert NewsPage.objects.get().get_parent().title == "活动预告"
     assert NewsIndexPage.objects.filter(title="活动预告").exists()
+
+
+def test_staff_can_see_where_imported_pages_came_from(seed_report, editor_client):
+    response = editor_client.get("/admin/legacy_sources/")
+    assert response.status_code == 200
+    assert "qianxian-2020-annual-report.txt" in response.content.decode()
+    # The records are the import's: nobody adds or edits them by hand.
+    assert editor_client.get("/admin/legacy_sources/new/").status_code in (302, 403)
+
+
+def test_a_page_that_fails_validation_is_reported_and_the_rest_imported(home_page, tmp_path):
+    # An old page whose "title" line is a whole paragraph: too long for a title.
+    (tmp_path / "a.txt").write_text("首页 / 工作动态\n工作动态\n" + "很长的标题" * 60 + "\n2020-01-01\n正文。", "utf-8")
+    (tmp_path / "b.txt").write_text("首页 / 工作动态\n工作动态\n少儿故事会\n2020-12-27\n我馆举行少儿故事会。", "utf-8")
+    out, err = run_import(tmp_path)
+    assert "1 created" in out and "1 failed" in out
+    assert "a.txt" in err and "255" in err
+    assert list(NewsPage.objects.values_list("title", flat=True)) == ["少儿故事会"]

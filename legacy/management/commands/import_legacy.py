@@ -1,11 +1,13 @@
 """manage.py import_legacy PATH_OR_DIR... — import old-site pages (text or HTML) into the CMS."""
 
+import contextlib
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 from wagtail.models import Site
 
-from legacy.importer import ImportOptions, import_file, iter_page_files
+from legacy.importer import ImportOptions, ImportResult, import_file, iter_page_files
 
 
 class Command(BaseCommand):
@@ -41,9 +43,14 @@ class Command(BaseCommand):
             raise CommandError(f"Not found: {', '.join(missing)}")
 
         results = []
-        with transaction.atomic():
+        # Each page is imported in a transaction of its own; a dry run wraps them all
+        # in one that is rolled back.
+        with transaction.atomic() if options["dry_run"] else contextlib.nullcontext():
             for path, root in tqdm(files, desc="import", unit="page", disable=options["verbosity"] == 0):
-                result = import_file(path, import_options, root=root)
+                try:
+                    result = import_file(path, import_options, root=root)
+                except Exception as error:  # one bad page must not stop the others
+                    result = ImportResult(source=str(path), status="failed", reason=f"{type(error).__name__}: {error}")
                 results.append(result)
                 if options["verbosity"] > 1:
                     tqdm.write(f"{result.status}: {result.source}")
