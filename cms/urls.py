@@ -6,7 +6,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.api import api
+from cms.api_v2 import api_v2_router
+
 urlpatterns = [
+    path("api/v3/", api.urls),
+    path("api/v2/", api_v2_router.urls),
     path(settings.WAGTAILADMIN_PATH, include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
