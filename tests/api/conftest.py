@@ -1,0 +1,64 @@
+"""A small published site for API tests: a news column, a yearbook with a report and its chronicle."""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from tests.factories import (
+    AnnualReportPageFactory,
+    CategoryFactory,
+    ChronicleEntryPageFactory,
+    KeyFigureFactory,
+    NewsPageFactory,
+)
+
+
+def publish(page):
+    """Publish `page` through a revision, as an editor's publish does; return it fresh."""
+    page.save_revision().publish()
+    return type(page).objects.get(pk=page.pk)
+
+
+@pytest.fixture
+def api_client():
+    return Client()
+
+
+@pytest.fixture
+def site_tree(home_page, news_index, yearbook):
+    """Published content: 3 news items (2020-04-23, 2020-10-18, 2020-12-10), a 2020 report with 2 entries."""
+    category = CategoryFactory(name="阅读推广", slug="reading")
+    news = [
+        publish(NewsPageFactory(parent=news_index, title=title, date=date, category=category))
+        for title, date in [
+            ("世界读书日户外阅读推广活动", datetime.date(2020, 4, 23)),
+            ("第八届陕西省阅读文化节少儿活动", datetime.date(2020, 10, 18)),
+            ("开通馆际互借服务", datetime.date(2020, 12, 10)),
+        ]
+    ]
+    report = publish(AnnualReportPageFactory(parent=yearbook, year=2020))
+    KeyFigureFactory(report=report, label="读者活动", value=67, unit="次", sort_order=0)
+    entries = [
+        publish(
+            ChronicleEntryPageFactory(
+                parent=report,
+                sequence_number=1,
+                title="年初疫情防控",
+                date_precision="season",
+                month=None,
+                day=None,
+                year_part="early",
+                date_text="年初",
+            )
+        ),
+        publish(ChronicleEntryPageFactory(parent=report, sequence_number=2, title="开通馆际互借", month=12, day=10)),
+    ]
+    return {
+        "home": home_page,
+        "column": news_index,
+        "news": news,
+        "yearbook": yearbook,
+        "report": report,
+        "entries": entries,
+    }
