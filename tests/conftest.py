@@ -1,6 +1,7 @@
 """Shared fixtures: the site tree the data migration made, users in the editorial groups."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from wagtail.models import Site
 
@@ -9,6 +10,17 @@ from tests.factories import NewsIndexPageFactory, UserFactory, YearbookIndexPage
 
 EDITORS = "编辑"
 REVIEWERS = "审核人"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache.
+
+    Wagtail caches the sites' root paths, and our API caches responses; with Redis
+    as the cache (CI) these would outlive a test's rolled-back database.
+    """
+    cache.clear()
+    yield
 
 
 @pytest.fixture
