@@ -183,3 +183,18 @@ def test_revisions_and_preview_work_for_every_page_type(reviewer_client, news_in
         shown = reviewer_client.get(f"/admin/pages/{page.pk}/edit/preview/")
         assert shown.status_code == 200
         assert page.title in shown.content.decode()
+
+
+def test_login_page_has_no_english(client, home_page):
+    html = client.get("/admin/login/").content.decode()
+    assert "密码" in html
+    assert ">Password<" not in html and "Password:" not in html
+
+
+def test_editors_start_at_their_site_not_at_the_tree_root(editor_client, home_page):
+    response = editor_client.get("/admin/pages/", follow=True)
+    html = response.content.decode()
+    assert "Root" not in html
+    # Editors may not add a new site root next to the home page.
+    root = Page.get_first_root_node()
+    assert editor_client.get(f"/admin/pages/{root.pk}/add_subpage/").status_code in (302, 403)
