@@ -2,13 +2,13 @@
 
 import datetime
 from http import HTTPStatus
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from cms.api.common import PageRef, Paging, page_path_and_url, page_ref, paginate, reject_unknown_params
+from cms.api.common import MAX_ID, PageRef, Paging, page_path_and_url, page_ref, paginate, reject_unknown_params
 from cms.api.content import ImageOut, NewsBodyBlock, image_out, stream_blocks
 from cms.api.visibility import public_pages
 from news.models import NewsIndexPage, NewsPage
@@ -173,7 +173,7 @@ def _neighbours(request, page: NewsPage):
 
 
 @router.get("/{news_id}/", response=NewsDetailOut, summary="News item", operation_id="news_detail")
-def news_detail(request, news_id: int):
+def news_detail(request, news_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One live news item with its body as typed blocks and its neighbours in the column."""
     reject_unknown_params(request, set())
     page = get_object_or_404(news_queryset(request), pk=news_id)

@@ -9,6 +9,8 @@ from wagtail.models import Page
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
 PARAM_MAX_LENGTH = 200
+# The largest id or offset the databases take (PostgreSQL integer, SQLite safe).
+MAX_ID = 2**31 - 1
 # Parameters any endpoint accepts besides its own.
 COMMON_PARAMS = {"site", "format"}
 
@@ -59,7 +61,7 @@ def reject_unknown_params(request, allowed: set[str]) -> None:
 
 class Paging(Schema):
     limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX, description=f"Items per page, 1–{LIMIT_MAX}.")
-    offset: int = Field(0, ge=0, description="Items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_ID, description="Items to skip.")
 
 
 def paginate(queryset, paging: Paging) -> tuple[int, list]:

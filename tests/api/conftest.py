@@ -62,3 +62,24 @@ def site_tree(home_page, news_index, yearbook):
         "report": report,
         "entries": entries,
     }
+
+
+@pytest.fixture
+def second_site(site_tree, settings):
+    """Another library's site on the same installation (liquan.example), with its own 2020 report and menu."""
+    from wagtail.models import Page, Site
+
+    from home.models import LibrarySettings
+    from tests.factories import HomePageFactory, NewsIndexPageFactory, YearbookIndexPageFactory
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "liquan.example"]
+    home = HomePageFactory(parent=Page.get_first_root_node(), title="礼泉县图书馆首页")
+    site = Site.objects.create(hostname="liquan.example", port=80, root_page=home, site_name="礼泉县图书馆")
+    column = NewsIndexPageFactory(parent=home, title="馆内新闻", show_in_menus=True)
+    yearbook = YearbookIndexPageFactory(parent=home, title="年度报告", show_in_menus=True)
+    report = publish(AnnualReportPageFactory(parent=yearbook, year=2020, title="2020年礼泉县图书馆工作总结"))
+    entry = publish(
+        ChronicleEntryPageFactory(parent=report, sequence_number=1, title="礼泉县图书馆新馆开放", month=6, day=1)
+    )
+    LibrarySettings.objects.create(site=site, library_name="礼泉县图书馆", phone="029-35612345")
+    return {"site": site, "home": home, "column": column, "yearbook": yearbook, "report": report, "entry": entry}
