@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses API answers only: admin pages carry CSRF tokens (BREACH).
+    "cms.api.http.ApiGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -84,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that everything above runs on stored answers too: rate limit, server-side
+    # cache, ETag / Last-Modified and Cache-Control under /api/ (cms/api/http.py).
+    "cms.api.http.ApiHttpMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -182,10 +187,35 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # Wagtail's v2 API renders rich text as ready HTML, as our own v3 routers do.
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILAPI_LIMIT_MAX = 100
+# django-cors-headers' default request headers, and the conditional ones a front end
+# sends itself to revalidate what it keeps.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+    "if-none-match",
+    "if-modified-since",
+]
+# A front end on another origin may read these headers of an answer too.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 # Seconds a reader's browser or a CDN may keep a public API response.
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
+# Seconds the server keeps an anonymous API response in CACHES. Content changes make
+# stored responses stale at once; this bounds only what no signal reports (a page's
+# expiry time or a notice's dates passing). 0: no server-side cache. Several processes
+# (gunicorn workers, Celery) need the shared cache, REDIS_URL, for it to be right.
+API_RESPONSE_CACHE_TIMEOUT = int(os.environ.get("API_RESPONSE_CACHE_TIMEOUT", "300"))
+# Namespace of the API's keys in CACHES (responses, content version, request counts),
+# for installations that share one Redis database.
+API_CACHE_KEY_PREFIX = os.environ.get("API_CACHE_KEY_PREFIX", "api")
 # Anonymous requests allowed per client address per minute (0: no limit).
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+# Reverse proxies in front of the app that add the client's address to X-Forwarded-For.
+# 0: none, the client is REMOTE_ADDR (X-Forwarded-For is then the client's own claim).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Where an editor's Preview shows the draft: the front end's preview page.
 HEADLESS_PREVIEW_URL = os.environ.get("HEADLESS_PREVIEW_URL", "")
 # How long a preview link works.
