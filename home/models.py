@@ -7,14 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.api import APIField
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from cms.pages import ReadableSlugMixin
+from cms.pages import HeadlessPreviewMixin, PublicPageField, PublicPageListField, ReadableSlugMixin
 
 
-class HomePage(ReadableSlugMixin, Page):
+class HomePage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """The root of one library's site (首页)."""
 
     intro = RichTextField(
@@ -67,6 +68,16 @@ class HomePage(ReadableSlugMixin, Page):
             heading=_("Notice banner"),
         )
     ]
+    api_fields = [
+        APIField("intro"),
+        APIField("featured_pages", serializer=PublicPageListField()),
+        APIField("notice_text"),
+        APIField("notice_link_page", serializer=PublicPageField()),
+        APIField("notice_link_url"),
+        APIField("notice_starts_at"),
+        APIField("notice_ends_at"),
+    ]
+
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Content")),

@@ -48,7 +48,7 @@ class NewsDetailOut(Schema):
     path: str
     url: str
     date: datetime.date
-    column: PageRef
+    column: PageRef | None
     category: CategoryOut | None
     tags: list[str]
     digest: str
@@ -177,14 +177,19 @@ def news_detail(request, news_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One live news item with its body as typed blocks and its neighbours in the column."""
     reject_unknown_params(request, set())
     page = get_object_or_404(news_queryset(request), pk=news_id)
-    previous, following = _neighbours(request, page)
-    related = public_pages(request).filter(pk__in=[r.page_id for r in page.related_pages.all()])
-    related_by_id = {p.pk: p for p in related}
+    return news_detail_out(request, page)
+
+
+def news_detail_out(request, page: NewsPage) -> dict:
+    """The detail shape of `page` (live, or a draft being previewed); references only to public pages."""
+    related_ids = [link.page_id for link in page.related_pages.all()]
+    visible = {related.pk: related for related in public_pages(request).filter(pk__in=related_ids)}
+    parent = page.get_parent()
+    previous, following = _neighbours(request, page) if page.pk else (None, None)
     return news_item(request, page) | {
+        "column": page_ref(request, parent) if parent and public_pages(request).filter(pk=parent.pk).exists() else None,
         "body": stream_blocks(request, page.body),
-        "related": [
-            page_ref(request, related_by_id[r.page_id]) for r in page.related_pages.all() if r.page_id in related_by_id
-        ],
+        "related": [page_ref(request, visible[pk]) for pk in related_ids if pk in visible],
         "previous": page_ref(request, previous),
         "next": page_ref(request, following),
         "seo_title": page.seo_title,

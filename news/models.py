@@ -8,12 +8,21 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.pages import ReadableSlugMixin, local_today, title_panel_without_slug_sync
+from cms.pages import (
+    CategoryField,
+    HeadlessPreviewMixin,
+    PublicPageListField,
+    ReadableSlugMixin,
+    local_today,
+    title_panel_without_slug_sync,
+)
 from news.blocks import NewsBodyBlock
 
 # WeChat's own limit for an article digest; kept here so a digest written in the
@@ -41,7 +50,7 @@ class Category(models.Model):
         return self.name
 
 
-class NewsIndexPage(ReadableSlugMixin, Page):
+class NewsIndexPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """A news column (栏目), e.g. 工作动态, 通知公告, 活动预告."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -50,6 +59,8 @@ class NewsIndexPage(ReadableSlugMixin, Page):
     subpage_types = ["news.NewsPage"]
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    api_fields = [APIField("intro")]
 
     class Meta:
         verbose_name = _("news column")
@@ -60,7 +71,7 @@ class NewsPageTag(TaggedItemBase):
     content_object = ParentalKey("news.NewsPage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class NewsPage(ReadableSlugMixin, Page):
+class NewsPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """A news item (工作动态 and similar columns)."""
 
     date = models.DateField(
@@ -137,6 +148,23 @@ class NewsPage(ReadableSlugMixin, Page):
     ]
     promote_panels = Page.promote_panels + [
         MultiFieldPanel([FieldPanel("publish_to_wechat")], heading=_("WeChat")),
+    ]
+
+    # publish_to_wechat is an editor's instruction, not content: not in the API.
+    api_fields = [
+        APIField("date"),
+        APIField("source"),
+        APIField("responsible_editor"),
+        APIField("category", serializer=CategoryField()),
+        APIField("tags"),
+        APIField("digest"),
+        APIField("cover_image"),
+        APIField("cover_image_thumbnail", serializer=ImageRenditionField("fill-320x240", source="cover_image")),
+        APIField("cover_image_card", serializer=ImageRenditionField("fill-640x360", source="cover_image")),
+        APIField("cover_image_large", serializer=ImageRenditionField("max-1600x1600", source="cover_image")),
+        APIField("cover_alt_text"),
+        APIField("body"),
+        APIField("related_pages", serializer=PublicPageListField()),
     ]
 
     class Meta:

@@ -10,18 +10,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.pages import LibraryPageForm, ReadableSlugMixin, local_today, title_panel_without_slug_sync
+from cms.pages import (
+    CategoryField,
+    DocumentField,
+    HeadlessPreviewMixin,
+    LibraryPageForm,
+    PublicPageListField,
+    ReadableSlugMixin,
+    local_today,
+    title_panel_without_slug_sync,
+)
 from yearbook.blocks import ReportBodyBlock
 
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
 
 
-class YearbookIndexPage(ReadableSlugMixin, Page):
+class YearbookIndexPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """The section holding the annual reports (年报), one child per year."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -31,12 +41,14 @@ class YearbookIndexPage(ReadableSlugMixin, Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
+    api_fields = [APIField("intro")]
+
     class Meta:
         verbose_name = _("yearbook")
         verbose_name_plural = _("yearbooks")
 
 
-class AnnualReportPage(ReadableSlugMixin, Page):
+class AnnualReportPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """A year's work report (工作年报 / 年度工作总结), with key figures and a chronicle."""
 
     year = models.PositiveSmallIntegerField(
@@ -62,6 +74,15 @@ class AnnualReportPage(ReadableSlugMixin, Page):
         FieldPanel("body"),
         InlinePanel("key_figures", label=_("Key figure"), heading=_("Key figures")),
         InlinePanel("attachments", label=_("Attachment"), heading=_("Attachments")),
+    ]
+
+    api_fields = [
+        APIField("year"),
+        APIField("date"),
+        APIField("summary"),
+        APIField("body"),
+        APIField("key_figures"),
+        APIField("attachments"),
     ]
 
     class Meta:
@@ -97,6 +118,7 @@ class KeyFigure(Orderable):
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     panels = [FieldRowPanel([FieldPanel("label"), FieldPanel("value"), FieldPanel("unit")]), FieldPanel("note")]
+    api_fields = [APIField("label"), APIField("value"), APIField("unit"), APIField("note")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("key figure")
@@ -118,6 +140,7 @@ class ReportAttachment(Orderable):
     )
 
     panels = [FieldPanel("document"), FieldPanel("title")]
+    api_fields = [APIField("title"), APIField("document", serializer=DocumentField())]
 
     class Meta(Orderable.Meta):
         verbose_name = _("attachment")
@@ -192,7 +215,7 @@ class ChronicleEntryForm(LibraryPageForm):
                     self.initial[name] = value
 
 
-class ChronicleEntryPage(ReadableSlugMixin, Page):
+class ChronicleEntryPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     """One entry of a year's chronicle (大事记), possibly with a partial date."""
 
     base_form_class = ChronicleEntryForm
@@ -272,6 +295,22 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
         FieldPanel("source_text", read_only=True),
     ]
 
+    # source_text is the editor's check against the report, not content: not in the API.
+    api_fields = [
+        APIField("text"),
+        APIField("sequence_number"),
+        APIField("date_precision"),
+        APIField("year"),
+        APIField("month"),
+        APIField("day"),
+        APIField("year_part"),
+        APIField("date_text"),
+        APIField("end_date"),
+        APIField("sort_date"),
+        APIField("category", serializer=CategoryField()),
+        APIField("related_pages", serializer=PublicPageListField()),
+    ]
+
     class Meta:
         verbose_name = _("chronicle entry")
         verbose_name_plural = _("chronicle entries")
@@ -296,9 +335,9 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
         precision = self.date_precision
         if self.year is None:
             return  # the field's own "required" error is shown
-        if precision in (DatePrecision.DAY, DatePrecision.MONTH) and not self.month:
+        if precision in (DatePrecision.DAY, DatePrecision.MONTH) and self.month is None:
             errors["month"] = _("Give the month, or choose a less precise date.")
-        if precision == DatePrecision.DAY and not self.day:
+        if precision == DatePrecision.DAY and self.day is None:
             errors["day"] = _("Give the day, or choose a less precise date.")
         if precision == DatePrecision.SEASON and not self.year_part:
             errors["year_part"] = _("Choose the part of the year.")
@@ -308,7 +347,9 @@ class ChronicleEntryPage(ReadableSlugMixin, Page):
             errors["month"] = _("A month is only given when the date precision is day or month.")
         if precision != DatePrecision.SEASON and self.year_part:
             errors["year_part"] = _("A part of the year is only given when the date precision is part of the year.")
-        if not errors and precision == DatePrecision.DAY:
+        # The fields' own validators report a month outside 1–12 or a day outside 1–31.
+        parts_in_range = (self.month is None or 1 <= self.month <= 12) and (self.day is None or 1 <= self.day <= 31)
+        if not errors and parts_in_range and precision == DatePrecision.DAY:
             last_day = calendar.monthrange(self.year, self.month)[1]
             if self.day > last_day:
                 errors["day"] = _("%(year)s-%(month)s has only %(days)s days.") % {

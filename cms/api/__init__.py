@@ -16,6 +16,7 @@ from wagtail.api.v3.routers.schema import router as wagtail_schema_router
 from wagtail.api.v3.routers.sites import router as wagtail_sites_router
 from wagtail.api.v3.routers.whoami import router as wagtail_whoami_router
 
+from cms.api.preview import router as preview_router
 from home.api import router as navigation_router
 from news.api import router as news_router
 from yearbook.api import chronicle_router, reports_router
@@ -39,6 +40,7 @@ api.add_router("/news/", news_router)
 api.add_router("/reports/", reports_router)
 api.add_router("/chronicle/", chronicle_router)
 api.add_router("/navigation/", navigation_router)
+api.add_router("/preview/", preview_router)
 api.add_router("/pages/", wagtail_pages_router)
 api.add_router("/schema/", wagtail_schema_router)
 api.add_router("/sites/", wagtail_sites_router)
