@@ -5,15 +5,115 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('news', '0001_initial'),
+        ("news", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='newspage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('item', 6), ('image', 10), ('table', 11), ('quote', 14), ('document', 17), ('embed', 18)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'label': 'Heading text', 'max_length': 200}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Heading level 2'), ('h3', 'Heading level 3'), ('h4', 'Heading level 4')], 'label': 'Level'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'ol', 'ul', 'link', 'document-link', 'image', 'hr'], 'icon': 'pilcrow', 'label': 'Paragraph'}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'E.g. 1, 2 or 一是, 二是.', 'label': 'Number', 'max_length': 10, 'required': False}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'The phrase the item opens with, e.g. 网络服务.', 'label': 'Lead phrase', 'max_length': 200, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('number', 4), ('lead', 5), ('text', 3)]], {}), 7: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'Image'}), 8: ('wagtail.blocks.CharBlock', (), {'label': 'Caption', 'max_length': 250, 'required': False}), 9: ('wagtail.blocks.CharBlock', (), {'help_text': "Describe the image for readers who cannot see it; leave empty to use the image's own description.", 'label': 'Alt text', 'max_length': 250, 'required': False}), 10: ('wagtail.blocks.StructBlock', [[('image', 7), ('caption', 8), ('alt_text', 9)]], {}), 11: ('wagtail.contrib.table_block.blocks.TableBlock', (), {'label': 'Table', 'table_options': {'startCols': 3, 'startRows': 3}}), 12: ('wagtail.blocks.TextBlock', (), {'label': 'Quotation'}), 13: ('wagtail.blocks.CharBlock', (), {'label': 'Source of the quotation', 'max_length': 200, 'required': False}), 14: ('wagtail.blocks.StructBlock', [[('text', 12), ('attribution', 13)]], {}), 15: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'Document'}), 16: ('wagtail.blocks.CharBlock', (), {'help_text': "Leave empty to use the document's title.", 'label': 'Link text', 'max_length': 200, 'required': False}), 17: ('wagtail.blocks.StructBlock', [[('document', 15), ('title', 16)]], {}), 18: ('wagtail.embeds.blocks.EmbedBlock', (), {'help_text': 'Address of a video or other media page.', 'label': 'Embedded media'})}, verbose_name='body'),
+            model_name="newspage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("item", 6),
+                    ("image", 10),
+                    ("table", 11),
+                    ("quote", 14),
+                    ("document", 17),
+                    ("embed", 18),
+                ],
+                blank=True,
+                block_lookup={
+                    0: ("wagtail.blocks.CharBlock", (), {"label": "Heading text", "max_length": 200}),
+                    1: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Heading level 2"),
+                                ("h3", "Heading level 3"),
+                                ("h4", "Heading level 4"),
+                            ],
+                            "label": "Level",
+                        },
+                    ),
+                    2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                    3: (
+                        "wagtail.blocks.RichTextBlock",
+                        (),
+                        {
+                            "features": ["bold", "italic", "ol", "ul", "link", "document-link", "image", "hr"],
+                            "icon": "pilcrow",
+                            "label": "Paragraph",
+                        },
+                    ),
+                    4: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "E.g. 1, 2 or 一是, 二是.",
+                            "label": "Number",
+                            "max_length": 10,
+                            "required": False,
+                        },
+                    ),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "The phrase the item opens with, e.g. 网络服务.",
+                            "label": "Lead phrase",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    6: ("wagtail.blocks.StructBlock", [[("number", 4), ("lead", 5), ("text", 3)]], {}),
+                    7: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "Image"}),
+                    8: ("wagtail.blocks.CharBlock", (), {"label": "Caption", "max_length": 250, "required": False}),
+                    9: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Describe the image for readers who cannot see it; leave empty to use the image's own description.",
+                            "label": "Alt text",
+                            "max_length": 250,
+                            "required": False,
+                        },
+                    ),
+                    10: ("wagtail.blocks.StructBlock", [[("image", 7), ("caption", 8), ("alt_text", 9)]], {}),
+                    11: (
+                        "wagtail.contrib.table_block.blocks.TableBlock",
+                        (),
+                        {"label": "Table", "table_options": {"startCols": 3, "startRows": 3}},
+                    ),
+                    12: ("wagtail.blocks.TextBlock", (), {"label": "Quotation"}),
+                    13: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "Source of the quotation", "max_length": 200, "required": False},
+                    ),
+                    14: ("wagtail.blocks.StructBlock", [[("text", 12), ("attribution", 13)]], {}),
+                    15: ("wagtail.documents.blocks.DocumentChooserBlock", (), {"label": "Document"}),
+                    16: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Leave empty to use the document's title.",
+                            "label": "Link text",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    17: ("wagtail.blocks.StructBlock", [[("document", 15), ("title", 16)]], {}),
+                    18: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"help_text": "Address of a video or other media page.", "label": "Embedded media"},
+                    ),
+                },
+                verbose_name="body",
+            ),
         ),
     ]

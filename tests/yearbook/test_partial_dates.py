@@ -120,7 +120,9 @@ def test_new_entry_form_starts_in_the_reports_year_with_the_next_number(report, 
     [("13", "32", "month"), ("0", "10", "month"), ("4", "0", "day"), ("4", "31", "day")],
 )
 def test_out_of_range_date_parts_are_form_errors_not_crashes(report, reviewer_client, month, day, field):
-    url, data = entry_form(reviewer_client, report, sequence_number="5", date_precision="day", year="2020", month=month, day=day)
+    url, data = entry_form(
+        reviewer_client, report, sequence_number="5", date_precision="day", year="2020", month=month, day=day
+    )
     response = reviewer_client.post(url, data)
     assert response.status_code == 200
     errors = response.context["form"].errors

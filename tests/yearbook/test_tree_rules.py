@@ -77,7 +77,9 @@ def test_news_items_have_no_children(news_index):
 def test_drafts_saved_in_code_get_the_same_readable_slugs(yearbook, news_index):
     report = AnnualReportPage(title="2021年工作年报", year=2021, live=False)
     yearbook.add_child(instance=report)
-    entry = ChronicleEntryPage(title="年初", text="<p>年初</p>", sequence_number=3, year=2021, live=False, date_precision="year")
+    entry = ChronicleEntryPage(
+        title="年初", text="<p>年初</p>", sequence_number=3, year=2021, live=False, date_precision="year"
+    )
     report.add_child(instance=entry)
     news = NewsPage(title="草稿新闻", date="2021-03-01", live=False)
     news_index.add_child(instance=news)

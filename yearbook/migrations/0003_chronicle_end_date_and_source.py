@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('yearbook', '0002_chronicle_categories'),
+        ("yearbook", "0002_chronicle_categories"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chronicleentrypage',
-            name='end_date',
-            field=models.DateField(blank=True, help_text='For an event over several days, e.g. 10月27日—10月29日.', null=True, verbose_name='last day'),
+            model_name="chronicleentrypage",
+            name="end_date",
+            field=models.DateField(
+                blank=True,
+                help_text="For an event over several days, e.g. 10月27日—10月29日.",
+                null=True,
+                verbose_name="last day",
+            ),
         ),
         migrations.AddField(
-            model_name='chronicleentrypage',
-            name='source_text',
-            field=models.TextField(blank=True, help_text='The sentence of the report this entry was proposed from, for the editor to check.', verbose_name='source sentence'),
+            model_name="chronicleentrypage",
+            name="source_text",
+            field=models.TextField(
+                blank=True,
+                help_text="The sentence of the report this entry was proposed from, for the editor to check.",
+                verbose_name="source sentence",
+            ),
         ),
     ]
