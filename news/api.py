@@ -95,18 +95,16 @@ def news_queryset(request):
 def _filter(request, queryset, filters: NewsFilters):
     if filters.column:
         columns = public_pages(request, NewsIndexPage)
-        column = (
-            columns.filter(pk=int(filters.column)).first()
-            if filters.column.isdigit()
-            else columns.filter(slug=filters.column).first()
-        )
+        is_id = filters.column.isascii() and filters.column.isdigit() and int(filters.column) <= MAX_ID
+        column = (columns.filter(pk=int(filters.column)) if is_id else columns.filter(slug=filters.column)).first()
         if column is None:
             raise HttpError(HTTPStatus.NOT_FOUND, f"column: no column {filters.column!r} on this site.")
         queryset = queryset.child_of(column)
     if filters.category:
         queryset = queryset.filter(category__slug=filters.category)
     if filters.tag:
-        queryset = queryset.filter(tags__name=filters.tag)
+        # The only filter across a to-many relation; DISTINCT only then (it sorts every row).
+        queryset = queryset.filter(tags__name=filters.tag).distinct()
     if filters.month and not filters.year:
         raise _unprocessable("month: give year too.")
     if filters.year:
@@ -120,7 +118,7 @@ def _filter(request, queryset, filters: NewsFilters):
     if filters.date_to:
         queryset = queryset.filter(date__lte=filters.date_to)
     ordering = ["date", "pk"] if filters.order == "date" else ["-date", "-pk"]
-    return queryset.order_by(*ordering).distinct()
+    return queryset.order_by(*ordering)
 
 
 def _selected_fields(filters: NewsFilters) -> list[str]:
@@ -161,7 +159,14 @@ def list_news(request, filters: Query[NewsFilters], paging: Query[Paging]):
     """Live news items of the site, newest first, filtered and paged; `count` is the total."""
     reject_unknown_params(request, FILTER_PARAMS)
     fields = _selected_fields(filters)
-    count, pages = paginate(_filter(request, news_queryset(request), filters), paging)
+    queryset = _filter(request, news_queryset(request).defer("body"), filters)
+    count, pages = paginate(queryset, paging)
+    if "column" in fields:
+        # One query for the columns of the whole page of items, not one per item.
+        parent_paths = {page.path[: -page.steplen] for page in pages}
+        parents = {parent.path: parent for parent in NewsIndexPage.objects.filter(path__in=parent_paths)}
+        for page in pages:
+            page._cached_parent_obj = parents.get(page.path[: -page.steplen])
     return {"count": count, "items": [news_item(request, page, fields) for page in pages]}
 
 

@@ -170,6 +170,8 @@ class NewsPage(HeadlessPreviewMixin, ReadableSlugMixin, Page):
     class Meta:
         verbose_name = _("news item")
         verbose_name_plural = _("news items")
+        # Lists are ordered by date (newest first), with the id to break ties.
+        indexes = [models.Index(fields=["date", "page_ptr"], name="news_date_idx")]
 
     def get_slug_base(self):
         # Date-based: readable, ASCII (shared links survive WeChat and e-mail),

@@ -79,6 +79,9 @@ class ApiHttpMiddleware:
     def __call__(self, request):
         if not is_api(request):
             return self.get_response(request)
+        refusal = _refuse_nul(request)
+        if refusal is not None:
+            return refusal
         session_user = _session_user(request)
         has_authorization = "Authorization" in request.headers
         if not (session_user or (has_authorization and _valid_api_token(request))):
@@ -113,6 +116,18 @@ class ApiHttpMiddleware:
         response = _validated(request, response, etag, changed_at) if etag else _not_shared(response)
         response["X-Cache"] = x_cache
         return response
+
+
+def _refuse_nul(request):
+    """A 422 for a NUL character in the query: no database stores it, PostgreSQL refuses it."""
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            response = problem_response(
+                status=422, detail=f"Query parameter {name.strip(chr(0))} contains a NUL character."
+            )
+            response["Cache-Control"] = "no-cache"
+            return response
+    return None
 
 
 def response_key(request, version) -> str:

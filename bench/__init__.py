@@ -1,0 +1,1 @@
+"""Benchmarks: a data generator and measurements of the API. Not tests: see bench/README.md."""
