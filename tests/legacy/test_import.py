@@ -15,7 +15,7 @@ from legacy.models import LegacySource
 from news.models import NewsIndexPage, NewsPage
 from yearbook.models import AnnualReportPage, ChronicleEntryPage
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "qianxian-2020-annual-report.txt"
+SEED = Path(__file__).resolve().parents[2] / "legacy" / "seeds" / "qianxian-2020-annual-report.txt"
 
 
 def run_import(*args):
