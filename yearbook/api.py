@@ -73,7 +73,7 @@ class ChronicleListOut(Schema):
     items: list[ChronicleEntryOut]
 
 
-class ReportItemOut(Schema):
+class ReportBaseOut(Schema):
     id: int
     title: str
     path: str
@@ -82,6 +82,9 @@ class ReportItemOut(Schema):
     date: datetime.date = Field(description="Publication date.")
     summary: str
     yearbook: PageRef
+
+
+class ReportItemOut(ReportBaseOut):
     key_figure_count: int
     chronicle_entry_count: int = Field(description="Public entries of the report's chronicle.")
 
@@ -103,15 +106,7 @@ class ReportAttachmentOut(Schema):
     document: DocumentOut
 
 
-class ReportDetailOut(Schema):
-    id: int
-    title: str
-    path: str
-    url: str
-    year: int = Field(description="The year the report covers.")
-    date: datetime.date = Field(description="Publication date.")
-    summary: str
-    yearbook: PageRef
+class ReportDetailOut(ReportBaseOut):
     body: list[ReportBodyBlock] = Field(description="Paragraphs and numbered sections holding numbered items.")
     key_figures: list[KeyFigureOut] = Field(description="In the editor's order.")
     attachments: list[ReportAttachmentOut]
