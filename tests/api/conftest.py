@@ -20,6 +20,15 @@ def publish(page):
     return type(page).objects.get(pk=page.pk)
 
 
+def assert_problem(response, status, *words):
+    """`response` is an RFC 7807 problem with `status` whose detail names each of `words`."""
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    for word in words:
+        assert word in detail
+
+
 @pytest.fixture
 def api_client():
     return Client()

@@ -3,7 +3,7 @@
 import pytest
 from wagtail.models import PageViewRestriction
 
-from tests.api.conftest import publish
+from tests.api.conftest import assert_problem, publish
 from tests.factories import (
     AnnualReportPageFactory,
     ChronicleEntryPageFactory,
@@ -163,9 +163,7 @@ def test_each_site_has_its_own_chronicle(api_client, second_site):
 )
 def test_bad_input_is_a_problem_naming_the_parameter(api_client, site_tree, query, parameter):
     response = api_client.get(f"/api/v3/chronicle/?{query}")
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    assert parameter in response.json()["detail"]
+    assert_problem(response, 422, parameter)
 
 
 def test_openapi_describes_the_timeline_with_typed_schemas(api_client):

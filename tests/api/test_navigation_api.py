@@ -8,7 +8,7 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction, Site
 
 from home.models import LibrarySettings, OpeningHours, OpeningHoursException
-from tests.api.conftest import publish
+from tests.api.conftest import assert_problem, publish
 from tests.factories import NewsIndexPageFactory
 
 
@@ -213,9 +213,7 @@ def test_each_site_gets_its_own_navigation(api_client, menu, second_site, how):
 )
 def test_bad_input_is_a_problem(api_client, site_tree, query, status, words):
     response = api_client.get(f"/api/v3/navigation/?{query}")
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    assert words in response.json()["detail"]
+    assert_problem(response, status, words)
 
 
 def test_openapi_describes_navigation_with_typed_schemas(api_client):

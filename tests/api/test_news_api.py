@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import publish
+from tests.api.conftest import assert_problem, publish
 from tests.factories import NewsPageFactory
 
 
@@ -88,9 +88,7 @@ def test_rich_text_links_resolve_and_drafts_are_not_linked(api_client, news, new
 )
 def test_bad_input_is_a_problem_naming_the_parameter(api_client, news, query, parameter):
     response = api_client.get(f"/api/v3/news/?{query}")
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    assert parameter in response.json()["detail"]
+    assert_problem(response, 422, parameter)
 
 
 def test_non_numeric_and_missing_ids(api_client, news):

@@ -7,7 +7,7 @@ import pytest
 import wagtail_factories
 from django.core.management import call_command
 
-from tests.api.conftest import publish
+from tests.api.conftest import assert_problem, publish
 from tests.factories import (
     AnnualReportPageFactory,
     ChronicleEntryPageFactory,
@@ -140,9 +140,7 @@ def test_same_year_in_two_yearbooks_is_a_conflict_until_one_is_chosen(api_client
     other = YearbookIndexPageFactory(parent=home_page, title="工作总结")
     duplicate = publish(AnnualReportPageFactory(parent=other, year=2020, title="2020年工作总结"))
     response = api_client.get("/api/v3/reports/2020/")
-    assert response.status_code == 409
-    assert response["Content-Type"] == "application/problem+json"
-    assert "yearbook" in response.json()["detail"] and str(other.pk) in response.json()["detail"]
+    assert_problem(response, 409, "yearbook" in response.json()["detail"] and str(other.pk))
     assert get_ok(api_client, f"/api/v3/reports/2020/?yearbook={other.pk}")["id"] == duplicate.pk
     assert get_ok(api_client, f"/api/v3/reports/2020/?yearbook={reports['yearbook'].pk}")["id"] == reports["report"].pk
 
@@ -161,9 +159,7 @@ def test_each_site_has_its_own_reports(api_client, second_site):
 
 def test_unknown_year_is_a_problem(api_client, reports):
     response = api_client.get("/api/v3/reports/1999/")
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/problem+json"
-    assert "1999" in response.json()["detail"]
+    assert_problem(response, 404, "1999")
 
 
 @pytest.mark.parametrize(
@@ -183,9 +179,7 @@ def test_unknown_year_is_a_problem(api_client, reports):
 )
 def test_bad_input_is_a_problem_naming_the_parameter(api_client, site_tree, url, parameter):
     response = api_client.get(url)
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    assert parameter in response.json()["detail"]
+    assert_problem(response, 422, parameter)
 
 
 def test_openapi_describes_reports_with_typed_schemas(api_client):
