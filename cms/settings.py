@@ -170,7 +170,22 @@ WAGTAIL_I18N_ENABLED = False
 # Chinese titles make Unicode slugs; news pages get date-based slugs instead
 # (see cms/slugs.py and the README).
 WAGTAIL_ALLOW_UNICODE_SLUGS = True
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's own search (admin, choosers): its database backend with Chinese analysis.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.admin_search"}}
+
+# --- Reader search (search/) ------------------------------------------------
+# The embedded database engine by default; Elasticsearch when ELASTICSEARCH_URL is set.
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+# Name of the alias readers query; each rebuild makes a new index behind it.
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "library-pages")
+# "1" where the cluster has the IK analysis plugin: adds an ik_smart sub-field.
+ELASTICSEARCH_IK = os.environ.get("ELASTICSEARCH_IK", "") == "1"
+SEARCH_ENGINE = os.environ.get(
+    "SEARCH_ENGINE",
+    "search.engines.elasticsearch.ElasticsearchEngine"
+    if ELASTICSEARCH_URL
+    else "search.engines.database.DatabaseEngine",
+)
 WAGTAILDOCS_EXTENSIONS = ["csv", "doc", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xls", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
@@ -247,6 +262,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "cms.tasks.publish_scheduled_pages",
+        "schedule": timedelta(minutes=1),
+    },
+    "sweep-search-index-outbox": {
+        "task": "search.tasks.sweep_index_outbox",
         "schedule": timedelta(minutes=1),
     },
     "purge-old-page-revisions": {

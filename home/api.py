@@ -6,7 +6,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from wagtail.models import Page
 
-from cms.api.common import PageRef, page_path_and_url, page_ref, reject_unknown_params
+from cms.api.common import PageRef, page_path_and_url, page_ref, reject_unknown_params, responses
 from cms.api.content import ImageOut, image_out
 from cms.api.visibility import public_pages, request_site
 from home.models import HomePage, LibrarySettings, Weekday
@@ -185,7 +185,7 @@ def notice_out(request, root: Page) -> dict | None:
     return {"text": home.notice_text, "url": home.notice_link_url or None, "page": None}
 
 
-@router.get("/", response=NavigationOut, summary="Navigation and site settings", operation_id="navigation")
+@router.get("/", response=responses(NavigationOut), summary="Navigation and site settings", operation_id="navigation")
 def navigation(request):
     """Everything the frame of every page needs, in one call, for the site of the request's host (or
     `?site=`): the site, its menu tree, the library's settings (contact, opening hours, upcoming

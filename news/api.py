@@ -1,14 +1,26 @@
 """News in the API: listing with filters, and detail with previous/next in the column."""
 
 import datetime
+import re
 from http import HTTPStatus
 from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
-from cms.api.common import MAX_ID, PageRef, Paging, page_path_and_url, page_ref, paginate, reject_unknown_params
+from cms.api.common import (
+    MAX_ID,
+    PageRef,
+    Paging,
+    page_path_and_url,
+    page_ref,
+    paginate,
+    reject_unknown_params,
+    responses,
+)
 from cms.api.content import ImageOut, NewsBodyBlock, image_out, stream_blocks
 from cms.api.visibility import public_pages
 from news.models import NewsIndexPage, NewsPage
@@ -69,14 +81,24 @@ class NewsListOut(Schema):
     items: list[NewsItemOut]
 
 
+def _iso_date_only(value):
+    """Refuse anything but YYYY-MM-DD: pydantic reads a number as Unix time, so date_from=2020 would be 1970-01-01."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date_only)]
+
+
 class NewsFilters(Schema):
     column: str | None = Field(None, description="Column id or slug (e.g. 工作动态)")
     category: str | None = Field(None, description="Category slug")
     tag: str | None = Field(None, description="Tag name")
     year: int | None = Field(None, ge=1900, le=2100)
     month: int | None = Field(None, ge=1, le=12, description="Needs year")
-    date_from: datetime.date | None = Field(None, description="First publication date, YYYY-MM-DD")
-    date_to: datetime.date | None = Field(None, description="Last publication date, YYYY-MM-DD")
+    date_from: IsoDate | None = Field(None, description="First publication date, YYYY-MM-DD")
+    date_to: IsoDate | None = Field(None, description="Last publication date, YYYY-MM-DD")
     order: Literal["-date", "date"] = Field("-date", description="Newest first (-date) or oldest first")
     fields: str | None = Field(None, description=f"Comma-separated fields to include: {', '.join(LIST_FIELDS)}")
 
@@ -154,7 +176,9 @@ def news_item(request, page: NewsPage, fields=LIST_FIELDS) -> dict:
     return {"id": page.pk} | {name: values[name]() for name in fields}
 
 
-@router.get("/", response=NewsListOut, exclude_unset=True, summary="List news items", operation_id="news_list")
+@router.get(
+    "/", response=responses(NewsListOut), exclude_unset=True, summary="List news items", operation_id="news_list"
+)
 def list_news(request, filters: Query[NewsFilters], paging: Query[Paging]):
     """Live news items of the site, newest first, filtered and paged; `count` is the total."""
     reject_unknown_params(request, FILTER_PARAMS)
@@ -177,7 +201,7 @@ def _neighbours(request, page: NewsPage):
     return older.order_by("-date", "-pk").first(), newer.order_by("date", "pk").first()
 
 
-@router.get("/{news_id}/", response=NewsDetailOut, summary="News item", operation_id="news_detail")
+@router.get("/{news_id}/", response=responses(NewsDetailOut), summary="News item", operation_id="news_detail")
 def news_detail(request, news_id: Annotated[int, Path(ge=1, le=MAX_ID)]):
     """One live news item with its body as typed blocks and its neighbours in the column."""
     reject_unknown_params(request, set())

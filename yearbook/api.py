@@ -16,7 +16,7 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from wagtail.models import Page
 
-from cms.api.common import PageRef, Paging, page_path_and_url, page_ref, paginate, reject_unknown_params
+from cms.api.common import PageRef, Paging, page_path_and_url, page_ref, paginate, reject_unknown_params, responses
 from cms.api.content import DocumentOut, ReportBodyBlock, document_out, rich_text_html, stream_blocks
 from cms.api.visibility import public_pages
 from yearbook.models import (
@@ -237,7 +237,7 @@ def _report_fields(request, report, yearbooks) -> dict:
 # --- Reports -----------------------------------------------------------------------
 
 
-@reports_router.get("/", response=ReportListOut, summary="List annual reports", operation_id="reports_list")
+@reports_router.get("/", response=responses(ReportListOut), summary="List annual reports", operation_id="reports_list")
 def list_reports(request, filters: Query[ReportFilters], paging: Query[Paging]):
     """The site's public annual reports, newest year first, with how many key figures and chronicle
     entries each has; `count` is the total."""
@@ -269,7 +269,7 @@ def list_reports(request, filters: Query[ReportFilters], paging: Query[Paging]):
 
 @reports_router.get(
     "/{year}/",
-    response=ReportDetailOut,
+    response=responses(ReportDetailOut, HTTPStatus.CONFLICT),
     summary="Annual report of a year",
     operation_id="reports_detail",
 )
@@ -321,7 +321,9 @@ def report_detail(
 # --- Chronicle ---------------------------------------------------------------------
 
 
-@chronicle_router.get("/", response=ChronicleListOut, summary="The chronicle timeline", operation_id="chronicle_list")
+@chronicle_router.get(
+    "/", response=responses(ChronicleListOut), summary="The chronicle timeline", operation_id="chronicle_list"
+)
 def list_chronicle(request, filters: Query[ChronicleFilters], paging: Query[Paging]):
     """The site's public chronicle entries (大事记) across all years, in chronological order: by sort date
     (a partial date such as 年初 sorts at the first day it can mean), then by entry number. Filter by

@@ -1,4 +1,4 @@
-"""Pieces every router of ours shares: page references, strict query parameters, paging."""
+"""Pieces every router of ours shares: page references, strict query parameters, paging, error responses."""
 
 from http import HTTPStatus
 
@@ -13,6 +13,46 @@ PARAM_MAX_LENGTH = 200
 MAX_ID = 2**31 - 1
 # Parameters any endpoint accepts besides its own.
 COMMON_PARAMS = {"site", "format"}
+
+
+# Statuses any operation of ours can answer with: `?site=` malformed or ambiguous (400) or
+# naming no site (404; cms/api/visibility.py), a bad parameter (422), the rate limit (429;
+# cms/api/http.py).
+COMMON_ERRORS = (
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.UNPROCESSABLE_ENTITY,
+    HTTPStatus.TOO_MANY_REQUESTS,
+)
+
+
+class ParameterError(Schema):
+    """One invalid parameter of a 422, as pydantic reports it."""
+
+    type: str = Field(description="What is wrong, e.g. int_parsing or greater_than_equal.")
+    loc: list[str | int] = Field(description='Where, e.g. ["query", "limit"].')
+    msg: str
+
+
+class Problem(Schema):
+    """An error as RFC 7807 problem details (application/problem+json), from wagtail.api.v3.errors.problem_response."""
+
+    type: str = Field(description="about:blank: the status and title say what happened.")
+    title: str = Field(description="The status's phrase, e.g. Unprocessable Entity.")
+    status: int
+    detail: str = Field(description="For people; names the parameter at fault, e.g. limit: Input should be …")
+    errors: list[ParameterError] | None = Field(
+        None, description="A 422's invalid parameters, when pydantic found them."
+    )
+
+
+def responses(ok, *errors: HTTPStatus, public: bool = True) -> dict:
+    """An operation's `response=`: `ok` for 200, a problem for each of COMMON_ERRORS and `errors`, and, when
+    the answer is `public` (shared and validated, cms/api/http.py), 304 for a conditional GET."""
+    declared = {int(HTTPStatus.OK): ok}
+    if public:
+        declared[int(HTTPStatus.NOT_MODIFIED)] = None
+    return declared | {int(status): Problem for status in sorted({*COMMON_ERRORS, *errors})}
 
 
 class PageRef(Schema):

@@ -29,7 +29,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.models import AbstractImage
 from wagtail.models import Page
 
-from cms.api.common import PageRef, page_path_and_url, page_ref, reject_unknown_params
+from cms.api.common import PageRef, page_path_and_url, page_ref, reject_unknown_params, responses
 from cms.api.content import document_out, image_out, rich_text_html, stream_blocks
 from cms.api.visibility import public_pages
 from cms.pages import PreviewNotFound, page_from_preview_token
@@ -124,7 +124,13 @@ def page_preview(request, page: Page) -> dict:
     return out
 
 
-@router.get("/", response=PreviewOut, summary="Draft for the front end's preview", operation_id="preview")
+@router.get(
+    "/",
+    # Never 304: drafts are not validated or shared (cms/api/http.py).
+    response=responses(PreviewOut, HTTPStatus.FORBIDDEN, public=False),
+    summary="Draft for the front end's preview",
+    operation_id="preview",
+)
 @decorate_view(cache_control(private=True, no_store=True))
 def preview(
     request,

@@ -79,6 +79,8 @@ def test_rich_text_links_resolve_and_drafts_are_not_linked(api_client, news, new
         ("year=abc", "year"),
         ("month=4", "month"),
         ("date_from=2020-02-30", "date_from"),
+        ("date_from=2020", "date_from"),
+        ("date_to=0", "date_to"),
         ("date_from=2020-05-01&date_to=2020-04-01", "date_from"),
         ("order=title", "order"),
         ("fields=body", "fields"),

@@ -1,0 +1,285 @@
+"""The embedded engine: full-text search in the site's own database.
+
+PostgreSQL: a tsvector per document built from the analysed terms (title
+weighted A, digest / tags / category B, body C), matched with a tsquery of the
+required terms under a GIN index and ranked with ts_rank_cd. SQLite (the quick
+start): an FTS5 table of the same terms, ranked with bm25. Both vectors are
+written and queried as literals of our own terms, so user input never reaches
+a query parser, and the database's own word splitting (which keeps a run of
+Chinese characters whole) plays no part.
+
+Ranking: the text rank, plus a bonus when the title contains a whole phrase of
+the query, then the date (newest first) as the tie-breaker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from search import analysis
+from search.engine import (
+    DOCUMENT_TYPES,
+    Document,
+    FacetValue,
+    Hit,
+    SearchEngine,
+    SearchRequest,
+    SearchResults,
+    Suggestion,
+    snippet,
+    type_label,
+)
+from search.models import SearchDocument
+
+TABLE = SearchDocument._meta.db_table
+# PostgreSQL keeps at most 256 positions per lexeme and positions up to 16383.
+MAX_POSITIONS = 256
+MAX_POSITION = 16383
+# What a whole query phrase found in the title adds to the text rank.
+TITLE_PHRASE_BONUS = 1.0
+BATCH_SIZE = 500
+
+
+def _quote(term: str, quote: str) -> str:
+    return quote + term.replace("\\", "\\\\").replace(quote, quote + quote) + quote
+
+
+def _weighted_fields(document: Document) -> list[tuple[str, str]]:
+    """(text, weight) of each part of a document: title A, digest / tags / category B, body C."""
+    extra = " ".join([document.digest, " ".join(document.tags), document.category_name, document.column_title])
+    return [(document.title, "A"), (extra, "B"), (document.body, "C")]
+
+
+def tsvector_literal(document: Document) -> str:
+    """The document's terms as a PostgreSQL tsvector literal, with positions and weights."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for text, weight in _weighted_fields(document):
+        for term in analysis.analyze(text):
+            position = min(position + 1, MAX_POSITION)
+            slots = positions.setdefault(term, [])
+            if len(slots) < MAX_POSITIONS:
+                slots.append(f"{position}{weight}")
+    return " ".join(_quote(term, "'") + ":" + ",".join(slots) for term, slots in positions.items())
+
+
+class DatabaseEngine(SearchEngine):
+    name = "database"
+
+    # --- writing -------------------------------------------------------------
+    def index(self, documents: Iterable[Document]) -> int:
+        written = 0
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) == BATCH_SIZE:
+                written += self._write(batch)
+                batch = []
+        return written + (self._write(batch) if batch else 0)
+
+    def _write(self, documents: list[Document]) -> int:
+        rows = [
+            SearchDocument(**asdict(doc) | {"tags": list(doc.tags), "title_normalized": analysis.normalize(doc.title)})
+            for doc in documents
+        ]
+        fields = [f.name for f in SearchDocument._meta.concrete_fields if not f.primary_key]
+        with transaction.atomic():
+            SearchDocument.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["page"], update_fields=fields
+            )
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.executemany(
+                        f"UPDATE {TABLE} SET search_vector = %s::tsvector WHERE page_id = %s",
+                        [(tsvector_literal(doc), doc.page_id) for doc in documents],
+                    )
+                else:
+                    ids = [doc.page_id for doc in documents]
+                    cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({','.join(['%s'] * len(ids))})", ids)
+                    cursor.executemany(
+                        "INSERT INTO search_fts (rowid, title, body) VALUES (%s, %s, %s)",
+                        [self._fts_row(doc) for doc in documents],
+                    )
+        return len(documents)
+
+    @staticmethod
+    def _fts_row(document: Document) -> tuple[int, str, str]:
+        title, extra, body = (" ".join(analysis.analyze(text)) for text, _w in _weighted_fields(document))
+        return document.page_id, title, f"{extra} {body}"
+
+    def delete(self, page_ids: Iterable[int]) -> None:
+        # The SQLite trigger empties search_fts with the rows.
+        SearchDocument.objects.filter(page_id__in=list(page_ids)).delete()
+
+    def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
+        """Write every document, then drop those of pages no longer listed.
+
+        Readers keep their answers throughout: rows are replaced in place, and only
+        documents that are not in the new set go, at the end.
+        """
+        seen: set[int] = set()
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) == BATCH_SIZE:
+                self._write(batch)
+                seen.update(doc.page_id for doc in batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            self._write(batch)
+            seen.update(doc.page_id for doc in batch)
+            if progress:
+                progress(len(batch))
+        stale = set(SearchDocument.objects.values_list("page_id", flat=True)) - seen
+        self.delete(stale)
+        return len(seen)
+
+    def ping(self) -> None:
+        SearchDocument.objects.exists()
+
+    # --- reading -------------------------------------------------------------
+    def _match(self, query: analysis.AnalyzedQuery) -> tuple[str, str, list, str, list]:
+        """FROM clause, the condition that keeps the matches, and the text rank (higher is better), with parameters."""
+        base = f"{TABLE} d JOIN wagtailcore_page p ON p.id = d.page_id"
+        if connection.vendor == "postgresql":
+            required = " & ".join(_quote(term, "'") for term in query.required)
+            words = " | ".join(_quote(term, "'") for term in query.words or query.required)
+            return (
+                base,
+                "d.search_vector @@ %s::tsquery",
+                [required],
+                "(ts_rank_cd(d.search_vector, %s::tsquery) + ts_rank(d.search_vector, %s::tsquery))",
+                [required, words],
+            )
+        required = " AND ".join(_quote(term, '"') for term in query.required)
+        words = " OR ".join(_quote(term, '"') for term in query.words or query.required)
+        # The OR group never narrows the match (the required terms satisfy it) but
+        # counts in bm25, so documents holding the query's words rank higher.
+        return (
+            f"search_fts JOIN {TABLE} d ON d.page_id = search_fts.rowid JOIN wagtailcore_page p ON p.id = d.page_id",
+            "search_fts MATCH %s",
+            [f"({required}) AND ({words})"],
+            "(-bm25(search_fts, 10.0, 1.0))",
+            [],
+        )
+
+    @staticmethod
+    def _filters(request: SearchRequest) -> tuple[str, list]:
+        clauses = [
+            "d.site_id = %s",
+            "p.live",
+            "(p.expire_at IS NULL OR p.expire_at > %s)",
+        ]
+        params: list = [request.site_id, timezone.now()]
+        for column, value in (
+            ("type", request.type),
+            ("column", request.column),
+            ("category", request.category),
+            ("year", request.year),
+        ):
+            if value not in (None, ""):
+                clauses.append(f"d.{column} = %s")
+                params.append(value)
+        if request.date_from:
+            clauses.append("d.date >= %s")
+            params.append(request.date_from)
+        if request.date_to:
+            clauses.append("d.date <= %s")
+            params.append(request.date_to)
+        return " AND ".join(clauses), params
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        query = analysis.analyze_query(request.q)
+        if query.empty:
+            return SearchResults(total=0, hits=[], facets={"type": [], "year": [], "category": []})
+        tables, match_sql, match_params, rank_sql, rank_params = self._match(query)
+        filter_sql, filter_params = self._filters(request)
+        source = f"FROM {tables} WHERE {match_sql} AND {filter_sql}"
+        params = match_params + filter_params
+        phrase_bonus = " + ".join(
+            [f"CASE WHEN d.title_normalized LIKE %s ESCAPE '\\' THEN {TITLE_PHRASE_BONUS} ELSE 0 END"]
+            * len(query.phrases)
+        )
+        phrase_params = [f"%{_like_escape(phrase)}%" for phrase in query.phrases]
+        score_sql = f"{rank_sql} + {phrase_bonus}" if phrase_bonus else rank_sql
+        offset = (request.page - 1) * request.page_size
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) {source}", params)
+            total = cursor.fetchone()[0]
+            hits = []
+            if total > offset:
+                cursor.execute(
+                    f"SELECT d.page_id, d.title, d.url, d.type, d.date, d.digest, d.body, {score_sql} AS score "
+                    f"{source} ORDER BY score DESC, d.date DESC, d.page_id DESC LIMIT %s OFFSET %s",
+                    rank_params + phrase_params + params + [request.page_size, offset],
+                )
+                hits = [self._hit(row, query) for row in cursor.fetchall()]
+            facets = self._facets(cursor, source, params) if total else {"type": [], "year": [], "category": []}
+        return SearchResults(total=total, hits=hits, facets=facets)
+
+    @staticmethod
+    def _hit(row, query: analysis.AnalyzedQuery) -> Hit:
+        page_id, title, url, doc_type, date, digest, body, score = row
+        return Hit(
+            page_id=page_id,
+            title=title,
+            url=url,
+            type=doc_type,
+            date=date,
+            snippet=snippet(body, digest, query.phrases),
+            title_highlighted=analysis.highlight_all(title, query.phrases),
+            score=float(score),
+        )
+
+    @staticmethod
+    def _facets(cursor, source: str, params: list) -> dict[str, list[FacetValue]]:
+        cursor.execute(f"SELECT d.type, COUNT(*) {source} GROUP BY d.type", params)
+        order = {value: i for i, value in enumerate(DOCUMENT_TYPES)}
+        types = sorted(cursor.fetchall(), key=lambda row: order.get(row[0], len(order)))
+        cursor.execute(
+            f"SELECT d.year, COUNT(*) {source} AND d.year IS NOT NULL GROUP BY d.year ORDER BY d.year DESC", params
+        )
+        years = cursor.fetchall()
+        cursor.execute(
+            f"SELECT d.category, MIN(d.category_name), COUNT(*) {source} AND d.category <> '' "
+            "GROUP BY d.category ORDER BY COUNT(*) DESC, d.category",
+            params,
+        )
+        categories = cursor.fetchall()
+        return {
+            "type": [FacetValue(value, type_label(value), count) for value, count in types],
+            "year": [FacetValue(str(year), str(year), count) for year, count in years],
+            "category": [FacetValue(value, name, count) for value, name, count in categories],
+        }
+
+    def suggest(self, prefix: str, site_id: int, limit: int = 10) -> list[Suggestion]:
+        text = analysis.normalize(prefix.strip())
+        if not text:
+            return []
+        pattern = _like_escape(text)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.page_id, d.title, d.url, d.type FROM {TABLE} d JOIN wagtailcore_page p ON p.id = d.page_id "
+                "WHERE d.site_id = %s AND p.live AND (p.expire_at IS NULL OR p.expire_at > %s) "
+                "AND d.title_normalized LIKE %s ESCAPE '\\' "
+                "ORDER BY CASE WHEN d.title_normalized LIKE %s ESCAPE '\\' THEN 0 ELSE 1 END, d.date DESC, d.page_id DESC "
+                "LIMIT %s",
+                [site_id, timezone.now(), f"%{pattern}%", f"{pattern}%", limit * 3],
+            )
+            rows = cursor.fetchall()
+        suggestions, titles = [], set()
+        for page_id, title, url, doc_type in rows:
+            if title not in titles:
+                titles.add(title)
+                suggestions.append(Suggestion(page_id=page_id, title=title, url=url, type=doc_type))
+        return suggestions[:limit]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
