@@ -35,25 +35,29 @@ def page_deleted(sender, instance, **kwargs):
 
 
 @receiver([post_save, post_delete], sender=PageViewRestriction, dispatch_uid="search.privacy_changed")
-def privacy_changed(sender, instance, **kwargs):
+def privacy_changed(sender, instance, raw=False, **kwargs):
+    if raw:  # loading fixtures: pages may not be there yet; a rebuild follows a load
+        return
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
         request_update(affected_pages(page))
 
 
 @receiver(post_save, sender=Site, dispatch_uid="search.site_saved")
-def site_saved(sender, instance, **kwargs):
+def site_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
     # A new root page or host changes which site, and which address, every page below has.
     request_update(affected_pages(instance.root_page))
 
 
 @receiver(post_save, sender=Category, dispatch_uid="search.news_category_saved")
-def news_category_saved(sender, instance, created, **kwargs):
-    if not created:
+def news_category_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
         request_update(NewsPage.objects.filter(category=instance).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=ChronicleCategory, dispatch_uid="search.chronicle_category_saved")
-def chronicle_category_saved(sender, instance, created, **kwargs):
-    if not created:
+def chronicle_category_saved(sender, instance, created, raw=False, **kwargs):
+    if not created and not raw:
         request_update(ChronicleEntryPage.objects.filter(category=instance).values_list("pk", flat=True))

@@ -117,3 +117,28 @@ def test_wagtail_indexes_a_saved_page_on_the_worker(worker, home_page):
 
     assert [found.pk for found in Page.objects.live().search("古籍保护讲座")] == [page.pk]
     assert [reference.object_id for reference in ReferenceIndex.get_references_to(category)] == [str(page.pk)]
+
+
+def test_a_published_page_becomes_findable_through_the_worker(worker, home_page):
+    # Our search index task goes to this worker's queue too (production routes it to "default").
+    def route(routes):
+        app.conf.task_routes = routes
+        app.amqp.flush_routes()
+        app.amqp.router = app.amqp.Router()  # the router keeps the routes it was made with
+
+    saved = app.conf.task_routes
+    route({"search.tasks.*": {"queue": worker.queue}})
+    try:
+        news_index = NewsIndexPageFactory(parent=home_page, title="工作动态")
+        page = NewsPageFactory(parent=news_index, title="视障服务进社区", live=False)
+        page.save_revision().publish()  # commits; the outbox row's task is sent then
+        wait_for(worker.sent)
+    finally:
+        route(saved)
+
+    from search.engine import SearchRequest, get_engine
+    from search.models import PendingIndexUpdate
+
+    results = get_engine().search(SearchRequest(q="视障服务", site_id=home_page.get_site().pk))
+    assert [hit.page_id for hit in results.hits] == [page.pk]
+    assert not PendingIndexUpdate.objects.exists()
