@@ -1,4 +1,4 @@
-"""URL configuration: admin, documents, and Wagtail's page serving."""
+"""URL configuration: API, admin, documents, the WeChat callback, and Wagtail's page serving."""
 
 from django.conf import settings
 from django.urls import include, path
@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v2/", api_v2_router.urls),
     path(settings.WAGTAILADMIN_PATH, include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # WeChat's servers push events (publish results) here: the account's server URL.
+    path("wechat/", include("wechat.urls")),
 ]
 
 if settings.DEBUG:
