@@ -195,6 +195,19 @@ WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
+# --- WeChat Official Account (wechat/) -----------------------------------------
+# Unset app id or secret: the WeChat channel is off. These serve single-site installs;
+# per-site values live in the admin.
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+# The callback's signature token and EncodingAESKey (43 characters), as set in WeChat's admin.
+WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "")
+WECHAT_AES_KEY = os.environ.get("WECHAT_AES_KEY", "")
+# How WeChat sends callback messages: "plain", "compatible" or "safe" (encrypted).
+WECHAT_MESSAGE_MODE = os.environ.get("WECHAT_MESSAGE_MODE", "safe")
+# WeChat's API host; tests point it at their simulator.
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+
 # --- API ------------------------------------------------------------------
 # The public site is another origin; it may read the API from these origins.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

@@ -23,7 +23,7 @@ PYTHON="$VENV_BIN/python"
 export DJANGO_SETTINGS_MODULE=cms.settings
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 LOCALE=zh_Hans
-APPS=(home news yearbook legacy search)  # keep in step with MODEL_APPS in tests/cms/test_translations.py
+APPS=(home news yearbook legacy search wechat)  # keep in step with MODEL_APPS in tests/cms/test_translations.py
 MAKEMESSAGES=("$DJANGO_ADMIN" makemessages --locale "$LOCALE" --no-obsolete --add-location file)
 
 echo "== 1. makemessages: ${APPS[*]}"

@@ -35,7 +35,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # The apps whose models' strings are translated (cms has no models). An app whose
 # models editors see joins this list and APPS in scripts/update_translations.sh
 # (legacy's admin list of imported pages is still to be translated).
-MODEL_APPS = ["home", "news", "yearbook", "legacy", "search"]
+MODEL_APPS = ["home", "news", "yearbook", "legacy", "search", "wechat"]
 OUR_APPS = {"cms", "home", "news", "yearbook", "search", "wechat", "legacy"}
 OUR_CATALOGUES = [
     Path(settings.BASE_DIR) / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po" for app in MODEL_APPS
