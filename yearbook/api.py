@@ -136,9 +136,15 @@ CHRONICLE_PARAMS = set(ChronicleFilters.model_fields) | set(Paging.model_fields)
 
 
 def _with_parent_in(queryset, parents):
-    """Pages of `queryset` whose parent is one of `parents`."""
+    """Pages of `queryset` whose parent is one of `parents`.
+
+    The parents (a site's yearbooks or reports: a few dozen) are read first: as a
+    nested subquery, PostgreSQL without fresh statistics (after a bulk load) plans
+    the path join as nested loops over every page.
+    """
     parent_path = Substr("path", 1, (F("depth") - 1) * Page.steplen, output_field=CharField())
-    return queryset.annotate(parent_path=parent_path).filter(parent_path__in=parents.values("path"))
+    paths = list(parents.values_list("path", flat=True))
+    return queryset.annotate(parent_path=parent_path).filter(parent_path__in=paths)
 
 
 def public_yearbooks(request):

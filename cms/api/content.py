@@ -93,9 +93,10 @@ def rich_text_html(request, source) -> str:
         source = source.source
     if not source:
         return ""
-    soup = BeautifulSoup(source, "html.parser")
-    page_links = soup.find_all("a", attrs={"linktype": "page"})
-    if page_links:
+    # Most paragraphs are plain text: parse only what needs rewriting.
+    if 'linktype="page"' in source:
+        soup = BeautifulSoup(source, "html.parser")
+        page_links = soup.find_all("a", attrs={"linktype": "page"})
         ids = {int(a["id"]) for a in page_links if a.get("id", "").isdigit()}
         visible = set(public_pages(request).filter(pk__in=ids).values_list("pk", flat=True))
         for link in page_links:
@@ -103,7 +104,10 @@ def rich_text_html(request, source) -> str:
                 # A link to a page the reader may not see: keep the words, drop the address.
                 del link["linktype"]
                 link.attrs.pop("id", None)
-    html = expand_db_html(str(soup))
+        source = str(soup)
+    html = expand_db_html(source)
+    if "<img" not in html and 'href="/' not in html:
+        return html
     soup = BeautifulSoup(html, "html.parser")
     for element, attribute in [(img, "src") for img in soup.find_all("img")] + [
         (a, "href") for a in soup.find_all("a", href=True)
