@@ -33,7 +33,12 @@ def search_terms(page) -> str:
 
 
 def add_search_terms_to_pages() -> None:
-    """Give every page type the `search_terms` field, for full-text and for as-you-type search."""
+    """Give every page type the `search_terms` field, for full-text and for as-you-type search.
+
+    Also `expire_at` as a filter: the API's visibility rule (cms.api.visibility)
+    filters on it, and Wagtail's search refuses filters on undeclared fields, so
+    `/api/v2/pages/?search=` answered 400 without it.
+    """
     for model in get_page_models():
         if any(field.field_name == SEARCH_TERMS_FIELD for field in model.search_fields):
             continue
@@ -42,6 +47,7 @@ def add_search_terms_to_pages() -> None:
             *model.search_fields,
             index.SearchField(SEARCH_TERMS_FIELD),
             index.AutocompleteField(SEARCH_TERMS_FIELD),
+            index.FilterField("expire_at"),
         ]
 
 

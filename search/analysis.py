@@ -145,12 +145,32 @@ class AnalyzedQuery:
         return not self.required
 
 
+def _query_words(han: str) -> list[str]:
+    """The words of a Chinese run of a query, each one-character piece joined to the word before it.
+
+    A lone character (the 日 of 读书日, the characters of a name jieba does not
+    know) would otherwise match anywhere in a text.
+    """
+    pieces: list[str] = []
+    for piece in _segmenter().cut(han, True):
+        if pieces and (len(piece) == 1 or len(pieces[-1]) == 1):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def analyze_query(q: str) -> AnalyzedQuery:
     """The terms of a reader's query.
 
     Raises QueryTooLong when the stripped query is longer than MAX_QUERY_LENGTH.
     Upper-case AND, OR and NOT tokens are ignored; every character other than a
     Chinese character, an ASCII letter or a digit separates segments.
+
+    A run of Chinese characters is cut into words (jieba's precise mode; runs of
+    one-character pieces, such as a name jieba does not know, stay together), and
+    each word must be in a match through its bigrams: 图书馆讲座 finds a text with
+    图书馆 and 讲座 apart, not only side by side. Ranking then prefers the whole run.
 
     Recall guarantee: a text whose normalization contains a Chinese segment of the
     query, or an ASCII segment as a whole token, yields its required terms through
@@ -165,7 +185,10 @@ def analyze_query(q: str) -> AnalyzedQuery:
     for match in _SEGMENT.finditer(normalize(q)):
         han, word = match.groups()
         if han:
-            required.update(dict.fromkeys(_bigrams(han) or [han]))
+            for piece in _query_words(han):
+                required.update(dict.fromkeys(_bigrams(piece) or [piece]))
+                if len(piece) > 1 and piece != han:
+                    phrases[piece] = None
             words.update(dict.fromkeys(_segmenter().cut_for_search(han, True)))
         elif q[match.start() : match.end()] in _OPERATORS:
             # Offsets in the normalized query are offsets in q: this is the token as typed.

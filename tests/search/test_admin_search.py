@@ -26,3 +26,18 @@ def test_editor_finds_the_2020_report_by_a_word_in_its_body(
 def test_a_query_with_nothing_to_search_for_is_answered(editor_client, home_page):
     response = editor_client.get("/admin/pages/search/", {"q": "！？"})
     assert response.status_code == 200
+
+
+def test_wagtail_page_apis_search_chinese_across_page_types(
+    api_client, indexed_tree, django_capture_on_commit_callbacks
+):
+    from wagtail.models import Page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for page in Page.objects.live().specific():
+            page.save()  # Wagtail indexes pages once the transaction commits
+    for url in ["/api/v2/pages/", "/api/v3/pages/"]:
+        response = api_client.get(url, {"search": "阅读推广"})
+        assert response.status_code == 200, (url, response.content)
+        titles = [item.get("title") or item.get("meta", {}).get("title") for item in response.json()["items"]]
+        assert "世界读书日户外阅读推广活动" in titles, url

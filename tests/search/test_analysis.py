@@ -375,3 +375,21 @@ def test_highlight_all_gives_the_whole_text():
 def test_highlight_output_is_safe(text, phrases):
     for html in (highlight(text, phrases), highlight_all(text, phrases)):
         assert not re.search("[<>\"']", without_em(html))
+
+
+@pytest.mark.parametrize(
+    "query, text",
+    [
+        ("图书馆讲座", "县图书馆在报告厅举办公益讲座"),
+        ("马莉培训", "副馆长马莉去省馆参加培训"),
+        ("世界读书日活动", "世界读书日当天开展了户外活动"),
+    ],
+)
+def test_words_run_together_match_where_they_stand_apart(query, text):
+    assert set(analyze_query(query).required) <= set(analyze(text))
+
+
+def test_a_lone_character_stays_with_its_word():
+    # 读书日 cuts into 读书 | 日: 日 alone would match any date in any text.
+    assert "日" not in analyze_query("世界 读书日").required
+    assert not set(analyze_query("世界读书日").required) <= set(analyze("世界各地的读书人每日阅读"))
