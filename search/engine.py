@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -41,6 +42,13 @@ def snippet(body: str, digest: str, phrases: tuple[str, ...]) -> str:
         if text and any(phrase in normalized for phrase in phrases):
             return analysis.highlight(text, phrases)
     return analysis.highlight(digest or body, phrases)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of up to `size` items, in order (itertools.batched arrives with Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ import datetime
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from itertools import islice
 
 from django.conf import settings
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -40,6 +39,7 @@ from search.engine import (
     SearchRequest,
     SearchResults,
     Suggestion,
+    batched,
     snippet,
     type_label,
 )
@@ -294,12 +294,6 @@ def _translated_errors() -> Iterator[None]:
         raise SearchError(f"Elasticsearch rejected {len(error.errors)} document(s); the first: {detail}") from error
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 class ElasticsearchEngine(SearchEngine):
     name = "elasticsearch"
 
@@ -368,7 +362,7 @@ class ElasticsearchEngine(SearchEngine):
         with _translated_errors():
             build_index(name).create(using=self.client)
             try:
-                for batch in _batches(documents, BATCH_SIZE):
+                for batch in batched(documents, BATCH_SIZE):
                     count += self._bulk(self._index_actions(batch), name)
                     if progress:
                         progress(len(batch))
