@@ -1,9 +1,9 @@
 """The embedded engine: full-text search in the site's own database.
 
-PostgreSQL: a tsvector per document built from the analysed terms (title
-weighted A, digest / tags / category B, body C), matched with a tsquery of the
-required terms under a GIN index, and ranked with a small second tsvector of
-the title and lead alone. SQLite (the quick
+PostgreSQL: a tsvector per document of its distinct analysed terms, matched
+with a tsquery of the required terms under a GIN index, and ranked with a small
+second tsvector of the title (weight A) and lead (digest, tags, category: B)
+with positions. SQLite (the quick
 start): an FTS5 table of the same terms, ranked with bm25. Both vectors are
 written and queried as literals of our own terms, so user input never reaches
 a query parser, and the database's own word splitting (which keeps a run of
@@ -71,6 +71,16 @@ def tsvector_literal(fields: list[tuple[str, str]]) -> str:
     return " ".join(_quote(term, "'") + ":" + ",".join(slots) for term, slots in positions.items())
 
 
+def lexemes_literal(fields: list[tuple[str, str]]) -> str:
+    """The distinct terms of the texts as a tsvector literal without positions: for matching only.
+
+    Positions would make every document's vector several times larger, and a
+    query matching most pages reads all of them.
+    """
+    terms = dict.fromkeys(term for text, _weight in fields for term in analysis.analyze(text))
+    return " ".join(_quote(term, "'") for term in terms)
+
+
 class DatabaseEngine(SearchEngine):
     name = "database"
 
@@ -93,7 +103,7 @@ class DatabaseEngine(SearchEngine):
                     rows = []
                     for doc in documents:
                         fields = _weighted_fields(doc)
-                        rows.append((tsvector_literal(fields), tsvector_literal(fields[:2]), doc.page_id))
+                        rows.append((lexemes_literal(fields), tsvector_literal(fields[:2]), doc.page_id))
                     cursor.executemany(
                         f"UPDATE {TABLE} SET search_vector = %s::tsvector, title_vector = %s::tsvector "
                         "WHERE page_id = %s",
@@ -220,16 +230,22 @@ class DatabaseEngine(SearchEngine):
             hits = []
             if total > offset:
                 cursor.execute(
-                    f"SELECT d.page_id, d.title, d.url, d.type, d.date, d.digest, d.body, {score_sql} AS score "
+                    # Only ids and scores are sorted: the texts of the page of hits are read after.
+                    f"SELECT d.page_id, {score_sql} AS score "
                     f"{source} ORDER BY score DESC, d.date DESC, d.page_id DESC LIMIT %s OFFSET %s",
                     rank_params + phrase_params + params + [request.page_size, offset],
                 )
-                hits = [self._hit(row, query) for row in cursor.fetchall()]
+                scores = dict(cursor.fetchall())
+                rows = SearchDocument.objects.filter(page_id__in=scores).values_list(
+                    "page_id", "title", "url", "type", "date", "digest", "body"
+                )
+                by_id = {row[0]: row for row in rows}
+                hits = [self._hit(by_id[page_id], scores[page_id], query) for page_id in scores if page_id in by_id]
         return SearchResults(total=total, hits=hits, facets=self._facets(groups))
 
     @staticmethod
-    def _hit(row, query: analysis.AnalyzedQuery) -> Hit:
-        page_id, title, url, doc_type, date, digest, body, score = row
+    def _hit(row, score, query: analysis.AnalyzedQuery) -> Hit:
+        page_id, title, url, doc_type, date, digest, body = row
         return Hit(
             page_id=page_id,
             title=title,
