@@ -272,6 +272,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Enqueueing must not hang a web request when the broker is down.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# Whether /readyz answers 503 when the broker is down. Off: only "degraded" (200), since
+# publishing still succeeds and the outbox sweep catches up once the broker is back.
+HEALTH_BROKER_REQUIRED = env_bool("HEALTH_BROKER_REQUIRED", default=False)
 CELERY_BEAT_SCHEDULE = {
     "publish-scheduled-pages": {
         "task": "cms.tasks.publish_scheduled_pages",
@@ -313,6 +316,8 @@ LOGGING = {
 HTTPS = env_bool("HTTPS", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe instances over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0

@@ -1,4 +1,4 @@
-"""URL configuration: API, admin, documents, the WeChat callback, and Wagtail's page serving."""
+"""URL configuration: health probes, API, admin, documents, the WeChat callback, and Wagtail's page serving."""
 
 from django.conf import settings
 from django.urls import include, path
@@ -6,10 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import health
 from cms.api import api
 from cms.api_v2 import api_v2_router
 
 urlpatterns = [
+    # Probes: outside /api/ (no rate limit or response cache) and before the page catch-all.
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
     path("api/v3/", api.urls),
     path("api/v2/", api_v2_router.urls),
     path(settings.WAGTAILADMIN_PATH, include(wagtailadmin_urls)),
