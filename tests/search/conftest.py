@@ -11,6 +11,16 @@ from search.models import PendingIndexUpdate
 from tests.api.conftest import api_client, publish, second_site, site_tree  # noqa: F401
 from yearbook.models import AnnualReportPage
 
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(settings):
+    """Queued index work runs in this process, also where CI configures a broker.
+
+    The path through a real worker on the broker is tested in tests/cms/test_celery_worker.py.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 SEED = Path(__file__).resolve().parents[2] / "legacy" / "seeds" / "qianxian-2020-annual-report.txt"
 
 

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Page
 
-from cms.celery import app as celery_app
 from news.models import Category
 from search import indexing
 from search.engine import SearchRequest, get_engine
 from search.models import PendingIndexUpdate, SearchDocument
+from tests.celery_conf import broker_unreachable
 from tests.factories import NewsPageFactory
 from tests.search.conftest import publish, run_pending
 
@@ -23,11 +23,8 @@ def found(q, site_id):
 @pytest.fixture
 def broker_down(settings):
     """Celery configured with a broker nobody listens on, as when Redis is stopped."""
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "task_publish_retry")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # read by cms.task_backend (Wagtail's own tasks)
-    celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0", task_publish_retry=False)
-    yield
-    celery_app.conf.update(saved)
+    with broker_unreachable(settings):
+        yield
 
 
 def test_publish_while_the_broker_is_down_is_indexed_by_the_sweep(

@@ -5,6 +5,16 @@ import pytest
 from tests.wechat.simulator import WeChatSimulator
 from wechat.client import WeChatApi
 
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(settings):
+    """Queued sync work runs in this process, also where CI configures a broker.
+
+    The path through a real worker on the broker is tested in tests/cms/test_celery_worker.py.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 # Seconds our client waits for an answer in tests; the simulator's "timeout" fault waits longer.
 CLIENT_TIMEOUT = 1.0
 
