@@ -288,6 +288,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cms.tasks.purge_old_page_revisions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "sweep-wechat-outbox": {
+        "task": "wechat.tasks.sweep_wechat_outbox",
+        "schedule": timedelta(minutes=1),
+    },
+    # The PUBLISHJOBFINISH event is the main path; polling spends a little of freepublish/get's 100 a day.
+    "poll-wechat-publish-status": {
+        "task": "wechat.tasks.poll_wechat_publish_status",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 TASKS = {

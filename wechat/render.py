@@ -212,7 +212,7 @@ class ImageUploader:
         return url
 
 
-def _image_source(image):
+def image_source(image):
     """The bytes and file name to upload for a Wagtail image."""
     try:
         if max(image.width, image.height) > SOURCE_MAX_SIDE:
@@ -401,7 +401,7 @@ class _ArticleBuilder:
         for image, elements in self.images.values():
             # WeChat's errors are not caught: the caller retries or reports them.
             try:
-                data, filename = _image_source(image)
+                data, filename = image_source(image)
                 url = uploader.upload(data, filename)
             except UnusableImageError as exc:
                 logger.warning("Image %s cannot go to WeChat: %s", image.pk, exc)
