@@ -544,12 +544,17 @@ def comparisons(results):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_load_arguments(parser):
+    """The options every wrk-against-gunicorn benchmark takes."""
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per run (default 15)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_load_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated scenario names (news-list, news-detail, …)")
     parser.add_argument("--cache", default="cold,warm", help="cold, warm or both (default)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")

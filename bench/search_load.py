@@ -310,10 +310,7 @@ def profile_markdown(rows) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=15, help="seconds of load per run (default 15)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each run")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    api_load.add_load_arguments(parser)
     parser.add_argument("--skip-rebuild", action="store_true", help="use the indexes as they are")
     parser.add_argument("--warm", action="store_true", help="also load both APIs with the response cache on")
     parser.add_argument(
