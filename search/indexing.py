@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms import outbox
 from cms.signals import mark_content_changed
 from search.documents import DOCUMENT_MODELS, documents_for
 from search.engine import SearchError, get_engine
@@ -47,31 +46,16 @@ def affected_pages(page: Page, *, with_descendants: bool = True) -> list[int]:
 
 def request_update(page_ids: Iterable[int]) -> None:
     """Record that these pages' documents must be brought up to date, and queue the work on commit."""
-    ids = sorted(set(page_ids))
-    if not ids:
-        return
-    now = timezone.now()
-    PendingIndexUpdate.objects.bulk_create(
-        [PendingIndexUpdate(page_id=page_id, requested_at=now) for page_id in ids],
-        update_conflicts=True,
-        unique_fields=["page_id"],
-        update_fields=["requested_at"],
-    )
-    transaction.on_commit(lambda: _enqueue(ids))
-
-
-def _enqueue(ids: list[int]) -> None:
-    from search.tasks import update_search_index
-
+    ids = outbox.record(PendingIndexUpdate, page_ids)
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
-        try:
-            update_search_index.delay(chunk)
-        except Exception:
-            # The broker is down (or refused the message): the outbox rows stay and
-            # the sweep does the work once workers run again. The editor's change stands.
-            logger.warning("Search index update for pages %s not done now; the sweep will do it", chunk, exc_info=True)
-            return
+        outbox.send_on_commit(lambda chunk=chunk: _send(chunk), f"Search index update for pages {chunk}")
+
+
+def _send(ids: list[int]) -> None:
+    from search.tasks import update_search_index
+
+    update_search_index.delay(ids)
 
 
 def update_pages(page_ids: Iterable[int]) -> int:
@@ -102,11 +86,7 @@ def update_pages(page_ids: Iterable[int]) -> int:
 
 def sweep(limit: int | None = None) -> int:
     """Do the outstanding work whose task never ran (broker down, worker killed); return pages done."""
-    cutoff = timezone.now() - timedelta(seconds=SWEEP_GRACE_SECONDS)
-    pending = PendingIndexUpdate.objects.filter(requested_at__lte=cutoff).order_by("requested_at")
-    ids = list(
-        pending.values_list("page_id", flat=True)[:limit] if limit else pending.values_list("page_id", flat=True)
-    )
+    ids = outbox.due(PendingIndexUpdate, SWEEP_GRACE_SECONDS, limit)
     for start in range(0, len(ids), CHUNK_SIZE):
         update_pages(ids[start : start + CHUNK_SIZE])
     return len(ids)

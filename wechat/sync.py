@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from cms import outbox
 from news.models import NewsPage
 from wechat import limits
 from wechat.client import PublishStatus, WeChatApi
@@ -82,23 +83,14 @@ def _chinese(message):
 
 def request_sync(page_id, revision_id=None):
     """Record that page `page_id` must go to WeChat, and queue the work when the transaction commits."""
-    SyncRequest.objects.bulk_create(
-        [SyncRequest(page_id=page_id, revision_id=revision_id, requested_at=timezone.now())],
-        update_conflicts=True,
-        unique_fields=["page_id"],
-        update_fields=["revision_id", "requested_at"],
-    )
-    transaction.on_commit(lambda: _enqueue(page_id))
+    outbox.record(SyncRequest, [page_id], revision_id=revision_id)
+    outbox.send_on_commit(lambda: _send(page_id), f"WeChat sync of page {page_id}")
 
 
-def _enqueue(page_id):
+def _send(page_id):
     from wechat.tasks import sync_to_wechat
 
-    try:
-        sync_to_wechat.delay(page_id)
-    except Exception:
-        # The broker is down (or, run eagerly, the task failed): the row stays for the sweep.
-        logger.warning("WeChat sync of page %s not done now; the sweep will do it", page_id, exc_info=True)
+    sync_to_wechat.delay(page_id)
 
 
 def run_request(page_id):
@@ -115,12 +107,7 @@ def run_request(page_id):
 
 def sweep(limit=SWEEP_BATCH):
     """Run requests whose task never ran (broker down, worker killed); returns the pages tried."""
-    cutoff = timezone.now() - timedelta(seconds=SWEEP_GRACE_SECONDS)
-    ids = list(
-        SyncRequest.objects.filter(requested_at__lte=cutoff)
-        .order_by("requested_at")
-        .values_list("page_id", flat=True)[:limit]
-    )
+    ids = outbox.due(SyncRequest, SWEEP_GRACE_SECONDS, limit)
     for page_id in ids:
         try:
             run_request(page_id)
