@@ -150,12 +150,6 @@ def documents_for(page_ids: Iterable[int], sites=None) -> list[Document]:
     return sorted(documents, key=lambda doc: doc.page_id)
 
 
-def build_document(page: Page) -> Document | None:
-    """The search document of `page`, or None when readers may not see it or its type is not searched."""
-    found = documents_for([page.pk])
-    return found[0] if found else None
-
-
 def iter_documents(batch_size: int = 500) -> Iterator[Document]:
     """Documents of every page readers may see, read in batches (for full rebuilds)."""
     sites = _sites_by_root_path()

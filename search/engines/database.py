@@ -58,12 +58,17 @@ def _weighted_fields(document: Document) -> list[tuple[str, str]]:
     return [(document.title, "A"), (extra, "B"), (document.body, "C")]
 
 
-def tsvector_literal(fields: list[tuple[str, str]]) -> str:
-    """The terms of (text, weight) pairs as a PostgreSQL tsvector literal, with positions and weights."""
+def _analysed_fields(document: Document) -> list[tuple[list[str], str]]:
+    """(terms, weight) of each part of a document, each text analysed once."""
+    return [(analysis.analyze(text), weight) for text, weight in _weighted_fields(document)]
+
+
+def tsvector_literal(fields: list[tuple[list[str], str]]) -> str:
+    """(terms, weight) pairs as a PostgreSQL tsvector literal, with positions and weights."""
     positions: dict[str, list[str]] = {}
     position = 0
-    for text, weight in fields:
-        for term in analysis.analyze(text):
+    for terms, weight in fields:
+        for term in terms:
             position = min(position + 1, MAX_POSITION)
             slots = positions.setdefault(term, [])
             if len(slots) < MAX_POSITIONS:
@@ -71,14 +76,23 @@ def tsvector_literal(fields: list[tuple[str, str]]) -> str:
     return " ".join(_quote(term, "'") + ":" + ",".join(slots) for term, slots in positions.items())
 
 
-def lexemes_literal(fields: list[tuple[str, str]]) -> str:
-    """The distinct terms of the texts as a tsvector literal without positions: for matching only.
+def lexemes_literal(fields: list[tuple[list[str], str]]) -> str:
+    """The distinct terms as a tsvector literal without positions: for matching only.
 
     Positions would make every document's vector several times larger, and a
     query matching most pages reads all of them.
     """
-    terms = dict.fromkeys(term for text, _weight in fields for term in analysis.analyze(text))
+    terms = dict.fromkeys(term for field_terms, _weight in fields for term in field_terms)
     return " ".join(_quote(term, "'") for term in terms)
+
+
+def _vector_row(document: Document) -> tuple:
+    """What the full-text part of the database stores for a document."""
+    fields = _analysed_fields(document)
+    if connection.vendor == "postgresql":
+        return lexemes_literal(fields), tsvector_literal(fields[:2]), document.page_id
+    (title, _), (extra, _), (body, _) = fields
+    return document.page_id, " ".join(title), " ".join(extra + body)
 
 
 class DatabaseEngine(SearchEngine):
@@ -94,34 +108,24 @@ class DatabaseEngine(SearchEngine):
             for doc in documents
         ]
         fields = [f.name for f in SearchDocument._meta.concrete_fields if not f.primary_key]
+        # Analysis is the slow part: done before the transaction, so no lock waits on it.
+        vectors = [_vector_row(doc) for doc in documents]
         with transaction.atomic():
             SearchDocument.objects.bulk_create(
                 rows, update_conflicts=True, unique_fields=["page"], update_fields=fields
             )
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
-                    rows = []
-                    for doc in documents:
-                        fields = _weighted_fields(doc)
-                        rows.append((lexemes_literal(fields), tsvector_literal(fields[:2]), doc.page_id))
                     cursor.executemany(
                         f"UPDATE {TABLE} SET search_vector = %s::tsvector, title_vector = %s::tsvector "
                         "WHERE page_id = %s",
-                        rows,
+                        vectors,
                     )
                 else:
                     ids = [doc.page_id for doc in documents]
                     cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({','.join(['%s'] * len(ids))})", ids)
-                    cursor.executemany(
-                        "INSERT INTO search_fts (rowid, title, body) VALUES (%s, %s, %s)",
-                        [self._fts_row(doc) for doc in documents],
-                    )
+                    cursor.executemany("INSERT INTO search_fts (rowid, title, body) VALUES (%s, %s, %s)", vectors)
         return len(documents)
-
-    @staticmethod
-    def _fts_row(document: Document) -> tuple[int, str, str]:
-        title, extra, body = (" ".join(analysis.analyze(text)) for text, _w in _weighted_fields(document))
-        return document.page_id, title, f"{extra} {body}"
 
     def delete(self, page_ids: Iterable[int]) -> None:
         # The SQLite trigger empties search_fts with the rows.
